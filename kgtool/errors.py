@@ -1,0 +1,35 @@
+"""Exceptions raised by the kgtool library; the CLI turns them into exit codes."""
+
+from __future__ import annotations
+
+
+class KgtoolError(Exception):
+    """Base class: a problem the user can fix; the message says what and where."""
+
+    exit_code = 2
+
+
+class InputError(KgtoolError):
+    """Input data that cannot be read (bad file, bad line, bad field)."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None):
+        where = ""
+        if source is not None:
+            where = f"{source}:{line}: " if line is not None else f"{source}: "
+        super().__init__(f"{where}{message}")
+        self.source = source
+        self.line = line
+
+
+class ValidationFailed(KgtoolError):
+    """The graph does not conform to the shapes; carries the report."""
+
+    exit_code = 1
+
+    def __init__(self, report: "object", message: str = "the graph does not conform to the shapes"):
+        super().__init__(message)
+        self.report = report
+
+
+class UsageError(KgtoolError):
+    """An option or argument the library cannot act on."""

@@ -1,0 +1,82 @@
+"""Mint stable, deterministic IRIs for every entity, under a configurable base."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import quote
+
+from rdflib import URIRef
+
+from .errors import UsageError
+from .identifiers import work_key
+from .model import Work
+
+DEFAULT_BASE = "https://w3id.org/kgtool/data/"
+
+
+def check_base(base: str) -> str:
+    """Validate a base IRI: absolute http(s) and ending in '/' or '#'."""
+    if not (base.startswith("http://") or base.startswith("https://")) or any(
+        c in base for c in ' <>"{}|\\^`'
+    ):
+        raise UsageError(f"--base must be an absolute http(s) IRI, got {base!r}")
+    if not base.endswith(("/", "#")):
+        base += "/"
+    return base
+
+
+def _segment(value: str) -> str:
+    # '/' stays (DOI suffixes and old arXiv ids nest); everything outside the unreserved
+    # set is percent-encoded so that SICI-style DOIs ('<', '>', ';') are valid in every syntax.
+    return quote(value, safe="/")
+
+
+def work_path(work: Work) -> str:
+    """The path of a work below the base, e.g. 'work/doi/10.7554/elife.01567'."""
+    scheme, value = work_key(work.doi, work.arxiv, work.title)
+    return f"work/{scheme}/{_segment(value)}"
+
+
+def work_iri(work: Work, base: str = DEFAULT_BASE) -> URIRef:
+    return URIRef(base + work_path(work))
+
+
+def citation_iri(citing: Work, cited: Work, base: str = DEFAULT_BASE) -> URIRef:
+    """One IRI per (citing, cited) pair, whatever the source that reports it."""
+    pair = f"{work_path(citing)} {work_path(cited)}".encode("utf-8")
+    return URIRef(f"{base}citation/{hashlib.sha256(pair).hexdigest()[:20]}")
+
+
+def reception_iri(work: Work, base: str = DEFAULT_BASE) -> URIRef:
+    return URIRef(f"{base}{work_path(work)}/reception")
+
+
+def share_iri(reception: URIRef, kind: str, label: str) -> URIRef:
+    return URIRef(f"{reception}/{kind}/{_segment(label)}")
+
+
+def source_iri(sha256: str, base: str = DEFAULT_BASE) -> URIRef:
+    return URIRef(f"{base}source/sha256-{sha256}")
+
+
+def person_iri(work: URIRef, position: int, orcid: str | None, base: str = DEFAULT_BASE) -> URIRef:
+    """An author: by ORCID when known, else scoped to the work (names are not identities)."""
+    if orcid:
+        return URIRef(f"{base}person/orcid/{_segment(orcid)}")
+    return URIRef(f"{work}/author/{position}")
+
+
+def quote_segment(value: str) -> str:
+    """Percent-encode one path segment (no '/')."""
+    return quote(value, safe="")
+
+
+_IRI_FORBIDDEN = set(' <>"{}|\\^`')
+
+
+def safe_iri(url: str) -> URIRef:
+    """An external URL as an IRI, percent-encoding characters IRIs may not hold."""
+    out = "".join(
+        quote(ch, safe="") if ch in _IRI_FORBIDDEN or ord(ch) < 0x21 else ch for ch in url
+    )
+    return URIRef(out)

@@ -1,0 +1,189 @@
+"""The one place that knows the ontology: resolved records in, RDF triples out.
+
+``triples()`` is a generator so the same mapping feeds an rdflib Graph for small inputs and
+a streaming writer for dumps.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Iterator
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.term import Node
+
+from . import iris
+from .model import Citation, Reception, SourceInfo, Work
+from .resolve import Resolved
+from .vocab import CITO, FABIO, FOAF, KG, POLARITY, PRISM, ROLE, ROLES, SCHEMA
+
+Triple = tuple[Node, Node, Node]
+
+_GYEAR = re.compile(r"^-?\d{4}$")
+_GYEARMONTH = re.compile(r"^-?\d{4}-(0[1-9]|1[0-2])$")
+_DATE = re.compile(r"^-?\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+_DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+
+
+def creation_literal(value: str) -> Literal:
+    """A citation creation date typed by its precision: gYear, gYearMonth or date."""
+    if _DATE.match(value):
+        return Literal(value, datatype=XSD.date)
+    if _GYEARMONTH.match(value):
+        return Literal(value, datatype=XSD.gYearMonth)
+    if _GYEAR.match(value):
+        return Literal(value, datatype=XSD.gYear)
+    raise ValueError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
+
+
+def duration_literal(value: str) -> Literal:
+    if not _DURATION.match(value):
+        raise ValueError(f"not an xsd:duration: {value!r}")
+    return Literal(value, datatype=XSD.duration)
+
+
+def _bool(v: bool) -> Literal:
+    return Literal("true" if v else "false", datatype=XSD.boolean)
+
+
+def _int(v: int) -> Literal:
+    return Literal(str(int(v)), datatype=XSD.integer)
+
+
+def _decimal(v: Decimal) -> Literal:
+    text = format(v.normalize(), "f")
+    if "." not in text:
+        text += ".0"
+    return Literal(text, datatype=XSD.decimal)
+
+
+def _text(v: str) -> Literal:
+    return Literal(v)
+
+
+def source_triples(src: SourceInfo, base: str) -> Iterator[Triple]:
+    s = iris.source_iri(src.sha256, base)
+    yield s, RDF.type, PROV.Entity
+    yield s, DCTERMS.title, _text(src.name)
+    yield s, DCTERMS["format"], _text(src.media_type)
+    yield s, KG.sha256, _text(src.sha256)
+
+
+def agent_iri(name: str, base: str) -> URIRef:
+    return URIRef(f"{base}agent/{iris.quote_segment(name)}")
+
+
+def work_triples(w: Work, sources: tuple[SourceInfo, ...], base: str) -> Iterator[Triple]:
+    s = iris.work_iri(w, base)
+    yield s, RDF.type, FABIO.Expression
+    if w.title:
+        yield s, DCTERMS.title, _text(w.title)
+    if w.abstract:
+        yield s, DCTERMS.abstract, _text(w.abstract)
+    if w.summary:
+        yield s, KG.summary, _text(w.summary)
+    if w.doi:
+        yield s, PRISM.doi, _text(w.doi)
+    if w.arxiv:
+        yield s, FABIO.hasArXivId, _text(w.arxiv)
+    for scheme, value in w.extra_ids:
+        yield s, DCTERMS.identifier, _text(f"{scheme}:{value}")
+    if w.year is not None:
+        yield s, FABIO.hasPublicationYear, Literal(f"{w.year:04d}", datatype=XSD.gYear)
+    if w.venue:
+        yield s, PRISM.publicationName, _text(w.venue)
+    for i, person in enumerate(w.authors, start=1):
+        p = iris.person_iri(s, i, person.orcid, base)
+        yield s, DCTERMS.creator, p
+        yield p, RDF.type, FOAF.Person
+        yield p, FOAF.name, _text(person.name)
+        if person.orcid:
+            yield p, KG.orcid, _text(person.orcid)
+    for url in w.code_urls:
+        yield s, SCHEMA.codeRepository, iris.safe_iri(url)
+    for url in w.urls:
+        if url not in w.code_urls:
+            yield s, RDFS.seeAlso, iris.safe_iri(url)
+    for src in sources:
+        yield s, PROV.wasDerivedFrom, iris.source_iri(src.sha256, base)
+
+
+def citation_triples(c: Citation, sources: tuple[SourceInfo, ...], base: str) -> Iterator[Triple]:
+    citing, cited = iris.work_iri(c.citing, base), iris.work_iri(c.cited, base)
+    s = iris.citation_iri(c.citing, c.cited, base)
+    yield citing, CITO.cites, cited
+    yield s, RDF.type, CITO.Citation
+    if c.author_self:
+        yield s, RDF.type, CITO.AuthorSelfCitation
+    if c.journal_self:
+        yield s, RDF.type, CITO.JournalSelfCitation
+    yield s, CITO.hasCitingEntity, citing
+    yield s, CITO.hasCitedEntity, cited
+    for label in c.roles:
+        prop = CITO[ROLES[label.role]]
+        yield citing, prop, cited
+        yield s, CITO.hasCitationCharacterization, prop
+        lab = URIRef(f"{s}/label/{iris.quote_segment(label.source)}/{label.role}")
+        yield s, KG.hasRoleLabel, lab
+        yield lab, RDF.type, KG.RoleLabel
+        yield lab, KG.role, ROLE[label.role]
+        yield lab, PROV.wasAttributedTo, agent_iri(label.source, base)
+    for text in c.contexts:
+        yield s, KG.context, _text(text)
+    if c.influential is not None:
+        yield s, KG.isInfluential, _bool(c.influential)
+    if c.representative:
+        yield s, KG.isRepresentative, _bool(True)
+    if c.position is not None:
+        yield s, KG.position, _int(c.position)
+    if c.creation:
+        yield s, CITO.hasCitationCreationDate, creation_literal(c.creation)
+    if c.timespan:
+        yield s, CITO.hasCitationTimeSpan, duration_literal(c.timespan)
+    if c.oci:
+        yield s, DCTERMS.identifier, _text(f"oci:{c.oci}")
+    if c.label_source:
+        yield s, PROV.wasAttributedTo, agent_iri(c.label_source, base)
+    for src in sources:
+        yield s, PROV.wasDerivedFrom, iris.source_iri(src.sha256, base)
+
+
+def reception_triples(r: Reception, sources: tuple[SourceInfo, ...], base: str) -> Iterator[Triple]:
+    s = iris.reception_iri(r.work, base)
+    yield s, RDF.type, KG.Reception
+    yield s, KG.receptionOf, iris.work_iri(r.work, base)
+    if r.polarity:
+        yield s, KG.overallPolarity, POLARITY[r.polarity]
+    if r.top_role:
+        yield s, KG.mostCommonRole, ROLE[r.top_role]
+    if r.top_role_share is not None:
+        yield s, KG.mostCommonRoleShare, _decimal(r.top_role_share)
+    for kind, rows, prop, cls, ns, link in (
+        ("role", r.roles, KG.role, KG.RoleShare, ROLE, KG.hasRoleShare),
+        ("polarity", r.polarities, KG.polarity, KG.PolarityShare, POLARITY, KG.hasPolarityShare),
+    ):
+        for row in rows:
+            node = iris.share_iri(s, kind, row.label)
+            yield s, link, node
+            yield node, RDF.type, cls
+            yield node, prop, ns[row.label]
+            if row.share is not None:
+                yield node, KG.share, _decimal(row.share)
+            if row.count is not None:
+                yield node, KG.count, _int(row.count)
+    for src in sources:
+        yield s, PROV.wasDerivedFrom, iris.source_iri(src.sha256, base)
+
+
+def triples(resolved: Resolved, base: str = iris.DEFAULT_BASE) -> Iterator[Triple]:
+    """Every triple of the resolved records, under ``base``."""
+    for src in resolved.sources:
+        yield from source_triples(src, base)
+    for w, srcs in resolved.works.values():
+        yield from work_triples(w, srcs, base)
+    for c, srcs in resolved.citations.values():
+        yield from citation_triples(c, srcs, base)
+    for r, srcs in resolved.receptions.values():
+        yield from reception_triples(r, srcs, base)

@@ -1,0 +1,96 @@
+"""The build pipeline: read sources, resolve, map, validate, export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from rdflib import Graph
+
+from . import iris
+from .errors import ValidationFailed
+from .export import parse_formats, write_exports
+from .mapping import triples
+from .model import Bundle
+from .resolve import Resolved, resolve
+from .validate import Report, validate_graph
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class BuildResult:
+    """What a build made: the graph, its validation report and the files written."""
+
+    graph: Graph
+    resolved: Resolved
+    report: Report | None
+    files: list[Path]
+    base: str = iris.DEFAULT_BASE
+    stem: str = "graph"
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.resolved.notes
+
+
+def graph_from_bundles(bundles: Iterable[Bundle], base: str = iris.DEFAULT_BASE) -> tuple[Graph, Resolved]:
+    """Resolve the bundles into one set of records and map them into an rdflib Graph."""
+    base = iris.check_base(base)
+    resolved = resolve(bundles)
+    g = Graph()
+    for t in triples(resolved, base):
+        g.add(t)
+    return g, resolved
+
+
+def build_graph(
+    bundles: Iterable[Bundle],
+    *,
+    out_dir: str | Path | None = "exports",
+    stem: str = "graph",
+    formats: str | Iterable[str] = ("ttl", "jsonld"),
+    base: str = iris.DEFAULT_BASE,
+    validate: bool = True,
+    progress: Progress = _quiet,
+) -> BuildResult:
+    """Map, validate and (unless out_dir is None) write the exports.
+
+    Raises ValidationFailed (nothing written) when the graph has violations.
+    """
+    base = iris.check_base(base)
+    fmts = parse_formats(formats)
+    graph, resolved = graph_from_bundles(bundles, base)
+    progress(f"mapped {len(resolved.works)} works, {len(resolved.citations)} citations, {len(graph)} triples")
+    report = None
+    if validate:
+        progress("validating against the SHACL shapes")
+        report = validate_graph(graph)
+        if not report.conforms:
+            raise ValidationFailed(report, f"the graph has {report.violations} SHACL violations; nothing written")
+    files: list[Path] = []
+    if out_dir is not None:
+        files = write_exports(graph, Path(out_dir), stem, fmts, base)
+    return BuildResult(graph=graph, resolved=resolved, report=report, files=files, base=base, stem=stem)
+
+
+def build_hub_pages(paths: Iterable[str | Path], **kwargs) -> BuildResult:
+    """Read hub pages ('-' is stdin) and build them into one graph."""
+    from .sources.hub import read_hub_page
+
+    paths = list(paths)
+    bundles = [read_hub_page(p) for p in paths]
+    kwargs.setdefault("stem", default_stem(paths))
+    return build_graph(bundles, **kwargs)
+
+
+def default_stem(paths: list[str | Path]) -> str:
+    """Output file stem: the input's stem for one file, else 'graph'."""
+    if len(paths) == 1 and str(paths[0]) != "-":
+        return Path(paths[0]).stem
+    return "graph"

@@ -1,0 +1,1 @@
+"""Readers that turn a source (a file, an API payload) into model records."""
