@@ -75,6 +75,13 @@ def agent_iri(name: str, base: str) -> URIRef:
     return URIRef(f"{base}agent/{iris.quote_segment(name)}")
 
 
+def agent_triples(name: str, base: str) -> Iterator[Triple]:
+    """A source that labels citations (e.g. 'semanticscholar') as a PROV agent."""
+    a = agent_iri(name, base)
+    yield a, RDF.type, PROV.Agent
+    yield a, RDFS.label, _text(name)
+
+
 def work_triples(w: Work, sources: tuple[SourceInfo, ...], base: str) -> Iterator[Triple]:
     s = iris.work_iri(w, base)
     yield s, RDF.type, FABIO.Expression
@@ -130,6 +137,7 @@ def citation_triples(c: Citation, sources: tuple[SourceInfo, ...], base: str) ->
         yield lab, RDF.type, KG.RoleLabel
         yield lab, KG.role, ROLE[label.role]
         yield lab, PROV.wasAttributedTo, agent_iri(label.source, base)
+        yield from agent_triples(label.source, base)
     for text in c.contexts:
         yield s, KG.context, _text(text)
     if c.influential is not None:
@@ -146,6 +154,7 @@ def citation_triples(c: Citation, sources: tuple[SourceInfo, ...], base: str) ->
         yield s, DCTERMS.identifier, _text(f"oci:{c.oci}")
     if c.label_source:
         yield s, PROV.wasAttributedTo, agent_iri(c.label_source, base)
+        yield from agent_triples(c.label_source, base)
     for src in sources:
         yield s, PROV.wasDerivedFrom, iris.source_iri(src.sha256, base)
 
@@ -172,7 +181,7 @@ def reception_triples(r: Reception, sources: tuple[SourceInfo, ...], base: str) 
             if row.share is not None:
                 yield node, KG.share, _decimal(row.share)
             if row.count is not None:
-                yield node, KG.count, _int(row.count)
+                yield node, KG["count"], _int(row.count)
     for src in sources:
         yield s, PROV.wasDerivedFrom, iris.source_iri(src.sha256, base)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from rdflib import Graph
 
 from .query import run_query
+from .vocab import KG
 
 COUNTS = """
 SELECT
@@ -41,12 +42,12 @@ GROUP BY ?work ?title ?polarity ?role ?share
 ORDER BY ?title ?work"""
 
 DISTRIBUTION = """
-SELECT ?label ?share ?count WHERE {
+SELECT ?label ?share ?n WHERE {
   ?r kg:receptionOf ?work ; ?link ?row .
   ?row ?prop ?label .
   OPTIONAL { ?row kg:share ?share }
-  OPTIONAL { ?row kg:count ?count }
-} ORDER BY DESC(?share) DESC(?count) ?label"""
+  OPTIONAL { ?row kg:count ?n }
+} ORDER BY DESC(?share) DESC(?n) ?label"""
 
 
 def _label(iri) -> str | None:
@@ -71,9 +72,6 @@ def compute_stats(graph: Graph) -> dict:
         "citing_works": int(row.citing_works),
         "receptions": [],
     }
-    from rdflib import URIRef
-    from .vocab import KG
-
     for r in run_query(graph, RECEPTIONS):
         rec = {
             "work": str(r.work),
@@ -91,10 +89,9 @@ def compute_stats(graph: Graph) -> dict:
         ):
             rows = run_query(graph, DISTRIBUTION, {"work": r.work, "link": link, "prop": prop})
             rec[key] = [
-                {"label": _label(d.label), "share": _num(d.share), "count": _num(d.count)} for d in rows
+                {"label": _label(d.label), "share": _num(d.share), "count": _num(d["n"])} for d in rows
             ]
         out["receptions"].append(rec)
-    _ = URIRef
     return out
 
 
