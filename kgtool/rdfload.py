@@ -59,7 +59,7 @@ def parse_into(ds: Dataset, path: str | Path, fmt: str | None = None) -> None:
             raise InputError(f"not a valid gzip file ({e})", source=name) from None
     parser = rdf_format(path, fmt)
     try:
-        target = ds if parser in QUAD_FORMATS else ds.default_context
+        target = ds if parser in QUAD_FORMATS else ds.default_graph
         target.parse(io.BytesIO(data), format=parser)
     except Exception as e:  # rdflib raises many unrelated types for bad syntax
         first = " ".join(str(e).split())[:300] or type(e).__name__
