@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import sys
-from pathlib import Path
 from typing import Callable
 
 import click
@@ -74,7 +73,7 @@ def main(ctx: click.Context, quiet: bool) -> None:
 
 def emit_build(ctx: Context, result, out: str, formats: str) -> None:
     """Print a build's notes and summary, or the graph itself for --out -."""
-    from .export import FORMATS, graph_name, parse_formats
+    from .export import graph_name, parse_formats
 
     for note in result.notes:
         click.echo(f"kgtool: note: {note}", err=True)
@@ -84,7 +83,6 @@ def emit_build(ctx: Context, result, out: str, formats: str) -> None:
         fmt.write(result.graph, graph_name(result.base, result.stem), buf)
         buf.flush()
         return
-    _ = FORMATS
     report = result.report
     status = "not validated"
     if report is not None:

@@ -57,7 +57,7 @@ def render_table(names: list[str], rows: list[list]) -> str:
 
     def line(values: Iterable[str]) -> str:
         return " | ".join(
-            (v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(values, widths)
+            (v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(values, widths, strict=False)
         ).rstrip()
 
     out = [line(names), "-+-".join("-" * w for w in widths)]
@@ -96,7 +96,7 @@ def _json_term(t) -> dict:
 
 
 def render_json(names: list[str], rows: list[list]) -> str:
-    bindings = [{n: _json_term(t) for n, t in zip(names, row) if t is not None} for row in rows]
+    bindings = [{n: _json_term(t) for n, t in zip(names, row, strict=False) if t is not None} for row in rows]
     doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 

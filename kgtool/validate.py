@@ -11,9 +11,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from .export import turtle_text
 from .resources import shapes_file
-from .terms import TurtleTerms, sort_key
+from .terms import TurtleTerms
 from .vocab import PREFIXES
 
 SEVERITIES = ("Violation", "Warning", "Info")
