@@ -78,3 +78,25 @@ def choose(header: str | None, offers: tuple[str, ...] = OFFERS) -> str | None:
         q, spec, pos = m
         scored.append((-q, -spec, pos, i, offer))
     return min(scored)[-1] if scored else None
+
+
+#: The representation each offer is published as, relative to the resource IRI.
+SUFFIXES = {"text/html": "/", "text/turtle": ".ttl", "application/ld+json": ".jsonld", "application/n-triples": ".nt"}
+
+
+def main() -> None:  # pragma: no cover - exercised through Apache's RewriteMap in the docs
+    """An Apache 'prg:' RewriteMap: one Accept header per line in, one suffix (or 406) per line out.
+
+    Each line starts with one extra character (Apache never looks up an empty key), which is
+    dropped. See docs/publishing.md.
+    """
+    import sys
+
+    for line in sys.stdin:
+        chosen = choose(line.rstrip("\r\n")[1:] or None)
+        sys.stdout.write((SUFFIXES[chosen] if chosen else "406") + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
