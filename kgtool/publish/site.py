@@ -156,12 +156,21 @@ def plan_resources(graph: Graph, base: str) -> tuple[dict[URIRef, Resource], lis
     return chosen, notes
 
 
-def _write(root: Path, rel: PurePosixPath | str, data: str | bytes) -> int:
-    p = root / str(rel)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    b = data.encode("utf-8") if isinstance(data, str) else data
-    p.write_bytes(b)
-    return len(b)
+class _Writer:
+    """Writes files below one root, making each folder once."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.made: set[Path] = set()
+
+    def __call__(self, rel: PurePosixPath | str, data: str | bytes) -> int:
+        p = self.root / str(rel)
+        if p.parent not in self.made:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            self.made.add(p.parent)
+        b = data.encode("utf-8") if isinstance(data, str) else data
+        p.write_bytes(b)
+        return len(b)
 
 
 def _assets() -> dict[str, bytes]:
@@ -211,13 +220,14 @@ def build_site(
 
 def _write_site(tmp: Path, graph: Graph, base: str, data: SiteData, resources: dict[URIRef, Resource],
                 links: Linker, title: str, license: str, sparql_endpoint: str | None, progress: Progress) -> int:
+    _write = _Writer(tmp)
     ordered = sorted(resources.values(), key=lambda r: str(r.iri))
     progress(f"writing {len(ordered)} resources (page, Turtle, JSON-LD, N-Triples each)")
     for i, r in enumerate(ordered, start=1):
         triples = cbd(graph, r.iri)
-        _write(tmp, r.file(".ttl"), turtle_text(triples))
-        _write(tmp, r.file(".nt"), "".join(ntriples_lines(triples)))
-        _write(tmp, r.file(".jsonld"), jsonld_text(as_graph(triples)))
+        _write(r.file(".ttl"), turtle_text(triples))
+        _write(r.file(".nt"), "".join(ntriples_lines(triples)))
+        _write(r.file(".jsonld"), jsonld_text(as_graph(triples)))
         here = r.page
         work = data.works.get(r.iri)
         if work is not None:
@@ -225,7 +235,7 @@ def _write_site(tmp: Path, graph: Graph, base: str, data: SiteData, resources: d
         else:
             heading, body = resource_page(graph, r.iri, data, links, here)
             desc = None
-        _write(tmp, r.file("index.html"), page(title=heading, body=body, here=here, site_name=title,
+        _write(r.file("index.html"), page(title=heading, body=body, here=here, site_name=title,
                                                resource_url=r.representation(""), description=desc))
         if i % 5000 == 0:
             progress(f"  {i}/{len(ordered)} resources")
@@ -239,7 +249,7 @@ def _write_site(tmp: Path, graph: Graph, base: str, data: SiteData, resources: d
         (f"{DUMP_STEM}.nt.gz", gzip.compress(nt, compresslevel=9, mtime=0), "application/n-triples", "application/gzip"),
         (f"{DUMP_STEM}.jsonld", jsonld_text(graph).encode("utf-8"), "application/ld+json", None),
     ):
-        size = _write(tmp, rel, content)
+        size = _write(rel, content)
         dumps.append(Dump(base + rel, media, size, comp))
 
     counts = {
@@ -248,23 +258,23 @@ def _write_site(tmp: Path, graph: Graph, base: str, data: SiteData, resources: d
         "triples": len(graph),
     }
     dump_links = [(d.url[len(base):], f"Whole graph: {d.url.rsplit('/', 1)[-1]} ({d.byte_size:,} bytes)") for d in dumps]
-    _write(tmp, "index.html", page(title=title, body=home_page(data, links, counts, dump_links, title), here="",
+    _write("index.html", page(title=title, body=home_page(data, links, counts, dump_links, title), here="",
                                    site_name=title, scripts=("assets/search.js",)))
     for key, (name, _) in SORTS.items():
         heading, body = works_list_page(data, key, links)
-        _write(tmp, name, page(title=heading, body=body, here="", site_name=title, scripts=("assets/search.js",)))
-    _write(tmp, "search.json", search_index(data, resources))
+        _write(name, page(title=heading, body=body, here="", site_name=title, scripts=("assets/search.js",)))
+    _write("search.json", search_index(data, resources))
     for name, content in _assets().items():
-        _write(tmp, f"assets/{name}", content)
+        _write(f"assets/{name}", content)
 
     hubs = [w for w in data.works.values() if w.is_hub and w.iri in resources]
     examples = tuple(w.iri for w in sorted(hubs, key=lambda w: (-len(w.citing), str(w.iri)))[:3])
-    _write(tmp, "void.ttl", description(graph_stats(graph, base), base, dumps, title=title, license=license,
+    _write("void.ttl", description(graph_stats(graph, base), base, dumps, title=title, license=license,
                                         sparql_endpoint=sparql_endpoint, examples=examples))
     urls = [base] + [base + name for name, _ in SORTS.values()] + [base + r.page for r in ordered]
     for name, text in sitemaps(urls, base).items():
-        _write(tmp, name, text)
-    _write(tmp, MARKER, "This folder is a site written by 'kgtool site'; kgtool replaces it on the next run.\n")
+        _write(name, text)
+    _write(MARKER, "This folder is a site written by 'kgtool site'; kgtool replaces it on the next run.\n")
     return sum(len(files) for _, _, files in os.walk(tmp))
 
 
