@@ -46,9 +46,29 @@ def linkify(text: str) -> str:
     return "".join(out)
 
 
+_TEX_STYLE = re.compile(r"\$?\\(textbf|textit|emph|texttt)\{([^{}$\\]*)\}\$?")
+_TEX_TAGS = {"textbf": "strong", "textit": "em", "emph": "em", "texttt": "code"}
+_TEX_SIMPLE = re.compile(r"\$([^$\\]*)\\times([^$\\]*)\$")
+
+
+def _tex_lite(text: str) -> str:
+    """Escaped HTML for text with the few LaTeX bits abstracts carry ($\\textbf{X}$, \\%, $10\\times$)."""
+    text = text.replace("\\%", "%").replace("\\&", "&").replace("\\_", "_")
+    text = _TEX_SIMPLE.sub(lambda m: f"{m.group(1)}×{m.group(2)}", text)
+    out, last = [], 0
+    for m in _TEX_STYLE.finditer(text):
+        tag = _TEX_TAGS[m.group(1)]
+        out.append(linkify(text[last : m.start()]))
+        out.append(f"<{tag}>{esc(m.group(2))}</{tag}>")
+        last = m.end()
+    out.append(linkify(text[last:]))
+    return "".join(out)
+
+
 def paragraphs(text: str, cls: str = "") -> str:
+    """Paragraphs of an abstract: escaped, URLs linked, simple LaTeX styling rendered."""
     c = f' class="{cls}"' if cls else ""
-    return "".join(f"<p{c}>{linkify(p)}</p>" for p in text.split("\n") if p.strip())
+    return "".join(f"<p{c}>{_tex_lite(p)}</p>" for p in text.split("\n") if p.strip())
 
 
 def page(
