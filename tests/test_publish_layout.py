@@ -1,7 +1,6 @@
 from pathlib import PurePosixPath
 
 import pytest
-from rdflib import URIRef
 
 from kgtool import iris
 from kgtool.model import Work

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from rdflib import URIRef
+
 from .data import SiteData
 from .layout import Resource
 from .pages import sorted_works
@@ -11,11 +13,11 @@ from .pages import sorted_works
 FIELDS = ["title", "year", "citations", "url", "summary", "doi"]
 
 
-def search_index(data: SiteData, resources: dict, ) -> str:
+def search_index(data: SiteData, resources: dict[URIRef, Resource]) -> str:
     """One row per published work, most cited first; 'url' is relative to the site root."""
     rows = []
     for w in sorted_works(data.works.values(), "citations"):
-        r: Resource | None = resources.get(w.iri)
+        r = resources.get(w.iri)
         if r is None:
             continue
         rows.append([w.title or str(w.iri), w.year, len(w.citing), r.page, w.summary, w.doi])

@@ -22,12 +22,11 @@ from rdflib.namespace import RDF
 from .. import iris
 from ..errors import UsageError
 from ..export import jsonld_text, ntriples_lines, turtle_text
-from ..terms import sort_key
 from ..vocab import CITO, FABIO
 from .data import SiteData, load_site_data
 from .describe import as_graph, cbd
 from .html import page
-from .layout import RDF_SUFFIXES, Resource, site_path
+from .layout import Resource, site_path
 from .pages import SORTS, Linker, home_page, resource_page, work_page, works_list_page
 from .searchindex import search_index
 from .sitemap import sitemaps
