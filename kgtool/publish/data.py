@@ -1,0 +1,320 @@
+"""What the pages show, read from the graph with SPARQL (never from the input text).
+
+A few whole-graph queries, grouped per work in Python, rather than queries per page: the
+cost stays linear in the size of the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+from rdflib import Graph, Literal, URIRef
+
+from ..query import run_query
+from ..resources import ontology_file
+
+WORKS = """
+SELECT ?work ?title ?year ?doi ?arxiv ?venue ?abstract ?summary WHERE {
+  ?work a fabio:Expression .
+  OPTIONAL { ?work dcterms:title ?title }
+  OPTIONAL { ?work fabio:hasPublicationYear ?year }
+  OPTIONAL { ?work prism:doi ?doi }
+  OPTIONAL { ?work fabio:hasArXivId ?arxiv }
+  OPTIONAL { ?work prism:publicationName ?venue }
+  OPTIONAL { ?work dcterms:abstract ?abstract }
+  OPTIONAL { ?work kg:summary ?summary }
+}"""
+
+AUTHORS = """
+SELECT ?work ?person ?name WHERE {
+  ?work a fabio:Expression ; dcterms:creator ?person .
+  OPTIONAL { ?person foaf:name ?name }
+}"""
+
+LINKS = """
+SELECT ?work ?kind ?url WHERE {
+  ?work a fabio:Expression .
+  { ?work schema:codeRepository ?url BIND("code" AS ?kind) }
+  UNION { ?work rdfs:seeAlso ?url BIND("see" AS ?kind) }
+}"""
+
+# A citation node where there is one; a bare cito:cites triple otherwise.
+CITATIONS = """
+SELECT ?cited ?citing ?c ?rep ?pos WHERE {
+  {
+    ?c a cito:Citation ; cito:hasCitedEntity ?cited ; cito:hasCitingEntity ?citing .
+    OPTIONAL { ?c kg:isRepresentative ?rep }
+    OPTIONAL { ?c kg:position ?pos }
+  } UNION {
+    ?citing cito:cites ?cited .
+    FILTER NOT EXISTS { ?c0 cito:hasCitingEntity ?citing ; cito:hasCitedEntity ?cited }
+  }
+}"""
+
+RECEPTIONS = """
+SELECT ?work ?r ?polarity ?role ?share WHERE {
+  ?r a kg:Reception ; kg:receptionOf ?work .
+  OPTIONAL { ?r kg:overallPolarity ?polarity }
+  OPTIONAL { ?r kg:mostCommonRole ?role }
+  OPTIONAL { ?r kg:mostCommonRoleShare ?share }
+}"""
+
+DISTRIBUTIONS = """
+SELECT ?r ?kind ?label ?share ?n WHERE {
+  ?r a kg:Reception .
+  { ?r kg:hasRoleShare ?row . ?row kg:role ?label . BIND("role" AS ?kind) }
+  UNION
+  { ?r kg:hasPolarityShare ?row . ?row kg:polarity ?label . BIND("polarity" AS ?kind) }
+  OPTIONAL { ?row kg:share ?share }
+  OPTIONAL { ?row kg:count ?n }
+}"""
+
+# Roles put on single citations (by an API such as Semantic Scholar), to count when the
+# reception carries no role distribution of its own.
+CITATION_ROLES = """
+SELECT ?cited ?c ?role WHERE {
+  ?c cito:hasCitedEntity ?cited ; kg:hasRoleLabel ?l .
+  ?l kg:role ?role .
+}"""
+
+LABELS = "SELECT ?concept ?label WHERE { ?concept skos:prefLabel ?label }"
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """One bar of a distribution chart."""
+
+    label: URIRef | None  # None for 'the rest' when only the top share is known
+    share: Decimal | None
+    count: int | None = None
+
+
+@dataclass
+class Distribution:
+    rows: list[ShareRow]
+    origin: str  # 'reported', 'counted' or 'top-only': says where the numbers come from
+    total: int | None = None  # labelled citations counted, for 'counted'
+
+
+@dataclass
+class Reception:
+    iri: URIRef | None  # None when the graph has no kg:Reception, only role labels
+    polarity: URIRef | None = None
+    role: URIRef | None = None
+    role_share: Decimal | None = None
+    roles: Distribution | None = None
+    polarities: Distribution | None = None
+
+
+@dataclass(frozen=True)
+class CitingRef:
+    """One work citing another, with the citation node when the graph has one."""
+
+    work: URIRef
+    citation: URIRef | None
+    representative: bool
+    position: int | None
+
+
+@dataclass
+class WorkInfo:
+    iri: URIRef
+    title: str | None = None
+    year: str | None = None
+    doi: str | None = None
+    arxiv: str | None = None
+    venue: str | None = None
+    abstract: str | None = None
+    summary: str | None = None
+    authors: list[str] = field(default_factory=list)
+    code: list[str] = field(default_factory=list)
+    see_also: list[str] = field(default_factory=list)
+    citing: list[CitingRef] = field(default_factory=list)
+    cites: list[CitingRef] = field(default_factory=list)
+    reception: Reception | None = None
+
+    @property
+    def is_hub(self) -> bool:
+        return bool(self.citing)
+
+
+@dataclass
+class SiteData:
+    works: dict[URIRef, WorkInfo]
+    labels: dict[URIRef, str]
+
+    def label(self, concept: URIRef | None) -> str:
+        if concept is None:
+            return ""
+        return self.labels.get(concept) or str(concept).rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+    def title(self, work: URIRef) -> str:
+        w = self.works.get(work)
+        return (w.title if w and w.title else None) or str(work)
+
+
+def _first(current, value):
+    """Keep the smallest value seen, so that several values still give one stable answer."""
+    if value is None:
+        return current
+    v = str(value)
+    return v if current is None or v < current else current
+
+
+def _decimal(lit) -> Decimal | None:
+    if lit is None:
+        return None
+    try:
+        return Decimal(str(lit))
+    except ArithmeticError:
+        return None
+
+
+def _int(lit) -> int | None:
+    if lit is None:
+        return None
+    try:
+        return int(str(lit))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _ontology_labels() -> dict[URIRef, str]:
+    g = Graph().parse(ontology_file(), format="turtle")
+    return {row.concept: str(row.label) for row in run_query(g, LABELS)}
+
+
+def _author_key(person: URIRef, name: str | None) -> tuple:
+    # Authors without an ORCID are minted as {work}/author/{n}: that number is their order.
+    tail = str(person).rsplit("/author/", 1)
+    pos = int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else 1 << 30
+    return (pos, name or "", str(person))
+
+
+def load_site_data(graph: Graph) -> SiteData:
+    """Everything the work, hub and index pages show, from SPARQL over the graph."""
+    labels = dict(_ontology_labels())
+    for row in run_query(graph, LABELS):  # the data may carry labels of its own
+        labels.setdefault(row.concept, str(row.label))
+    works: dict[URIRef, WorkInfo] = {}
+    for r in run_query(graph, WORKS):
+        w = works.setdefault(r.work, WorkInfo(iri=r.work))
+        w.title = _first(w.title, r.title)
+        w.year = _first(w.year, r.year)
+        w.doi = _first(w.doi, r.doi)
+        w.arxiv = _first(w.arxiv, r.arxiv)
+        w.venue = _first(w.venue, r.venue)
+        w.abstract = _first(w.abstract, r.abstract)
+        w.summary = _first(w.summary, r.summary)
+
+    authors: dict[URIRef, set[tuple]] = {}
+    for r in run_query(graph, AUTHORS):
+        authors.setdefault(r.work, set()).add(_author_key(r.person, str(r.name) if r.name else None))
+    for work, keys in authors.items():
+        works[work].authors = [k[1] or k[2] for k in sorted(keys)]
+
+    for r in run_query(graph, LINKS):
+        w = works[r.work]
+        (w.code if str(r.kind) == "code" else w.see_also).append(str(r.url))
+    for w in works.values():
+        w.code.sort()
+        w.see_also.sort()
+
+    refs: dict[tuple[URIRef, URIRef], CitingRef] = {}
+    for r in run_query(graph, CITATIONS):
+        key = (r.citing, r.cited)
+        rep = isinstance(r.rep, Literal) and r.rep.toPython() is True
+        new = CitingRef(work=r.citing, citation=r.c, representative=rep, position=_int(r.pos))
+        old = refs.get(key)
+        if old is None or _ref_order(new) < _ref_order(old):
+            refs[key] = new
+    for (citing, cited), ref in refs.items():
+        if cited in works:
+            works[cited].citing.append(ref)
+        if citing in works:
+            works[citing].cites.append(CitingRef(cited, ref.citation, ref.representative, ref.position))
+    for w in works.values():
+        w.citing.sort(key=lambda c: _list_order(c, labels_title(works, c.work)))
+        w.cites.sort(key=lambda c: (labels_title(works, c.work).casefold(), str(c.work)))
+
+    _load_receptions(graph, works)
+    return SiteData(works=works, labels=labels)
+
+
+def labels_title(works: dict[URIRef, WorkInfo], iri: URIRef) -> str:
+    w = works.get(iri)
+    return (w.title if w and w.title else None) or str(iri)
+
+
+def _ref_order(ref: CitingRef) -> tuple:
+    return (ref.citation is None, str(ref.citation or ""), not ref.representative, ref.position or 0)
+
+
+def _list_order(ref: CitingRef, title: str) -> tuple:
+    # The source's order where it gave one, then by title.
+    return (ref.position is None, ref.position or 0, title.casefold(), str(ref.work))
+
+
+def _load_receptions(graph: Graph, works: dict[URIRef, WorkInfo]) -> None:
+    by_iri: dict[URIRef, Reception] = {}
+    for r in run_query(graph, RECEPTIONS):
+        if r.work not in works:
+            continue
+        rec = by_iri.get(r.r)
+        if rec is None:
+            rec = by_iri[r.r] = Reception(iri=r.r)
+            current = works[r.work].reception
+            if current is None or str(r.r) < str(current.iri):
+                works[r.work].reception = rec
+        rec.polarity = min(filter(None, (rec.polarity, r.polarity)), key=str, default=None)
+        rec.role = min(filter(None, (rec.role, r.role)), key=str, default=None)
+        if r.share is not None and (rec.role_share is None or _decimal(r.share) > rec.role_share):
+            rec.role_share = _decimal(r.share)
+
+    rows: dict[tuple[URIRef, str], dict[URIRef, ShareRow]] = {}
+    for r in run_query(graph, DISTRIBUTIONS):
+        if r.r in by_iri:
+            rows.setdefault((r.r, str(r.kind)), {})[r.label] = ShareRow(r.label, _decimal(r.share), _int(r["n"]))
+    for (iri, kind), found in rows.items():
+        dist = Distribution(rows=_sorted_rows(found.values()), origin="reported")
+        if kind == "role":
+            by_iri[iri].roles = dist
+        else:
+            by_iri[iri].polarities = dist
+
+    counted: dict[URIRef, dict[URIRef, set[URIRef]]] = {}
+    for r in run_query(graph, CITATION_ROLES):
+        counted.setdefault(r.cited, {}).setdefault(r.role, set()).add(r.c)
+
+    for w in works.values():
+        rec = w.reception
+        if rec is None and w.iri in counted:
+            rec = w.reception = Reception(iri=None)  # type: ignore[arg-type]
+        if rec is None:
+            continue
+        if rec.roles is None and w.iri in counted:
+            per_role = counted[w.iri]
+            total = len(set().union(*per_role.values()))
+            share_rows = [
+                ShareRow(role, (Decimal(len(cs)) / total).quantize(Decimal("0.0001")), len(cs))
+                for role, cs in per_role.items()
+            ]
+            rec.roles = Distribution(rows=_sorted_rows(share_rows), origin="counted", total=total)
+        if rec.roles is None and rec.role is not None and rec.role_share is not None:
+            rest = max(Decimal(0), Decimal(1) - rec.role_share)
+            top = [ShareRow(rec.role, rec.role_share)]
+            rec.roles = Distribution(rows=top + ([ShareRow(None, rest)] if rest else []), origin="top-only")
+
+
+def _sorted_rows(rows) -> list[ShareRow]:
+    rows = list(rows)
+    total = sum(r.count for r in rows if r.count is not None and r.share is None)
+    out = []
+    for r in rows:
+        if r.share is None and r.count is not None and total:
+            r = ShareRow(r.label, (Decimal(r.count) / total).quantize(Decimal("0.0001")), r.count)
+        out.append(r)
+    return sorted(out, key=lambda r: (-(r.share or 0), -(r.count or 0), str(r.label)))

@@ -1,0 +1,158 @@
+"""The dataset description: VoID statistics and DCAT distributions, computed from the graph."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+
+from ..export import turtle_text
+from ..terms import TurtleTerms, sort_key
+from ..vocab import PREFIXES
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+VOID_PREFIXES = {**PREFIXES, "void": str(VOID), "dcat": str(DCAT), "formats": str(FORMATS)}
+
+#: W3C format IRIs for the media types kgtool writes (void:feature).
+FORMAT_FEATURES = {
+    "text/turtle": FORMATS.Turtle,
+    "application/n-triples": FORMATS["N-Triples"],
+    "application/ld+json": FORMATS["JSON-LD"],
+}
+
+DEFAULT_LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
+
+
+@dataclass(frozen=True)
+class Dump:
+    """A data dump written into the site."""
+
+    url: str  # absolute
+    media_type: str
+    byte_size: int
+    compression: str | None = None  # media type of the compression, e.g. application/gzip
+
+
+@dataclass(frozen=True)
+class GraphStats:
+    triples: int
+    entities: int
+    subjects: int
+    objects: int
+    classes: dict[URIRef, int]  # class -> distinct instances
+    properties: dict[URIRef, int]  # property -> triples
+
+
+def graph_stats(graph: Graph, base: str) -> GraphStats:
+    """VoID's numbers: entities are the IRI subjects in the dataset's URI space."""
+    subjects, objects = set(), set()
+    instances: dict[URIRef, set] = {}
+    props: dict[URIRef, int] = {}
+    for s, p, o in graph:
+        subjects.add(s)
+        objects.add(o)
+        props[p] = props.get(p, 0) + 1
+        if p == RDF.type and isinstance(o, URIRef):
+            instances.setdefault(o, set()).add(s)
+    entities = sum(1 for s in subjects if isinstance(s, URIRef) and str(s).startswith(base))
+    return GraphStats(
+        triples=len(graph),
+        entities=entities,
+        subjects=len(subjects),
+        objects=len(objects),
+        classes={c: len(v) for c, v in instances.items()},
+        properties=props,
+    )
+
+
+def _slug(kind: str, iri: URIRef, fmt: TurtleTerms) -> str:
+    name = fmt.iri(str(iri))
+    if name.startswith("<"):
+        name = hashlib.sha256(str(iri).encode()).hexdigest()[:12]
+    return f"{kind}-" + name.replace(":", "-")
+
+
+def description(
+    stats: GraphStats,
+    base: str,
+    dumps: list[Dump],
+    *,
+    title: str,
+    license: str,
+    sparql_endpoint: str | None = None,
+    examples: tuple[URIRef, ...] = (),
+) -> str:
+    """void.ttl: one node that is both a void:Dataset and a dcat:Dataset, with its dumps."""
+    doc = base + "void.ttl"
+    ds = URIRef(doc + "#dataset")
+    lic = URIRef(license)
+    t: list[tuple] = []
+    add = t.append
+    add((ds, RDF.type, VOID.Dataset))
+    add((ds, RDF.type, DCAT.Dataset))
+    add((ds, DCTERMS.title, Literal(title)))
+    add((ds, DCTERMS.description, Literal(
+        "Scholarly works and their citations as a CiTO knowledge graph, with each cited work's reception; "
+        "published by kgtool.")))
+    add((ds, DCTERMS.license, lic))
+    add((ds, FOAF.homepage, URIRef(base)))
+    add((ds, DCAT.landingPage, URIRef(base)))
+    add((ds, VOID.uriSpace, Literal(base)))
+    add((ds, VOID.triples, _int(stats.triples)))
+    add((ds, VOID.entities, _int(stats.entities)))
+    add((ds, VOID.distinctSubjects, _int(stats.subjects)))
+    add((ds, VOID.distinctObjects, _int(stats.objects)))
+    add((ds, VOID.classes, _int(len(stats.classes))))
+    add((ds, VOID.properties, _int(len(stats.properties))))
+    for ex in examples:
+        add((ds, VOID.exampleResource, ex))
+    used = sorted({ns for ns in PREFIXES.values() if any(str(k).startswith(ns) for k in [*stats.classes, *stats.properties])})
+    for ns in used:
+        add((ds, VOID.vocabulary, URIRef(ns)))
+    fmt = TurtleTerms(VOID_PREFIXES)
+    for cls in sorted(stats.classes, key=sort_key):
+        node = URIRef(f"{doc}#{_slug('class', cls, fmt)}")
+        add((ds, VOID.classPartition, node))
+        add((node, VOID["class"], cls))
+        add((node, VOID.entities, _int(stats.classes[cls])))
+    for prop in sorted(stats.properties, key=sort_key):
+        node = URIRef(f"{doc}#{_slug('property', prop, fmt)}")
+        add((ds, VOID.propertyPartition, node))
+        add((node, VOID.property, prop))
+        add((node, VOID.triples, _int(stats.properties[prop])))
+    for d in dumps:
+        url = URIRef(d.url)
+        add((ds, VOID.dataDump, url))
+        if d.media_type in FORMAT_FEATURES:
+            add((ds, VOID.feature, FORMAT_FEATURES[d.media_type]))
+        dist = URIRef(f"{doc}#distribution-{d.url.rsplit('/', 1)[-1].replace('.', '-')}")
+        add((ds, DCAT.distribution, dist))
+        add((dist, RDF.type, DCAT.Distribution))
+        add((dist, DCTERMS.title, Literal(f"{title} ({d.url.rsplit('/', 1)[-1]})")))
+        add((dist, DCAT.downloadURL, url))
+        add((dist, DCAT.accessURL, url))
+        add((dist, DCAT.mediaType, URIRef(MEDIA_TYPES + d.media_type)))
+        add((dist, DCTERMS["format"], URIRef(MEDIA_TYPES + d.media_type)))
+        if d.compression:
+            add((dist, DCAT.compressFormat, URIRef(MEDIA_TYPES + d.compression)))
+        add((dist, DCAT.byteSize, Literal(str(d.byte_size), datatype=XSD.nonNegativeInteger)))
+        add((dist, DCTERMS.license, lic))
+    if sparql_endpoint:
+        ep = URIRef(sparql_endpoint)
+        add((ds, VOID.sparqlEndpoint, ep))
+        service = URIRef(doc + "#sparql")
+        add((service, RDF.type, DCAT.DataService))
+        add((service, DCTERMS.title, Literal(f"SPARQL endpoint of {title}")))
+        add((service, DCAT.endpointURL, ep))
+        add((service, DCAT.servesDataset, ds))
+        add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    return turtle_text(t, VOID_PREFIXES)
+
+
+def _int(n: int) -> Literal:
+    return Literal(str(n), datatype=XSD.integer)
