@@ -17,7 +17,7 @@ from kgtool import validate as validate_mod
 from kgtool.cli import main
 from kgtool.vocab import CITO, KG
 
-from .conftest import ROOT
+from conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "hub-example.txt"
 PAGE2 = """hub Critical citations

@@ -17,7 +17,7 @@ from kgtool.export import FORMATS, jsonld_text, nquads_lines, ntriples_lines, pa
 from kgtool.errors import UsageError
 from kgtool.pipeline import build_hub_pages
 
-from .conftest import ROOT
+from conftest import ROOT
 
 EX = "https://example.org/"
 NASTY = [

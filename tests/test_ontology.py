@@ -12,7 +12,7 @@ from kgtool.resources import context_file, ontology_file
 from kgtool.validate import load_shapes
 from kgtool.vocab import CITO, KG, ONTOLOGY_IRI, POLARITIES, POLARITY, PREFIXES, ROLE, ROLES
 
-from .test_shapes import valid_graph
+from test_shapes import valid_graph
 
 
 def ontology() -> Graph:
