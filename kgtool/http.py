@@ -170,21 +170,41 @@ def _error_detail(body: bytes) -> str:
     return ""
 
 
+def _unclosed(text: str) -> bool:
+    """True when JSON text ends inside a string or with brackets still open (cut short)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return in_string or depth > 0
+
+
 def parse_json(text: str, url: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as e:
         if not text.strip():
             raise ApiError(f"empty response body where JSON was expected: {url}") from None
-        what = "truncated JSON" if e.pos >= len(text.rstrip()) else "not valid JSON"
-        raise ApiError(f"{what} ({e.msg} at line {e.lineno} column {e.colno}): {url}") from None
+        what = "truncated JSON" if _unclosed(text) else "not valid JSON"
+        raise ApiError(f"{what} ({e.msg}, line {e.lineno} column {e.colno}): {url}") from None
 
 
 class HttpClient:
     """The one session every source goes through."""
 
     def __init__(self, settings: HttpSettings | None = None, progress: Progress = _quiet):
-        self.settings = settings or HttpSettings()
+        self.settings = settings or HttpSettings.from_env()
         if self.settings.cache not in CACHE_MODES:
             raise UsageError(f"unknown cache mode {self.settings.cache!r} (choose from: {', '.join(CACHE_MODES)})")
         self.progress = progress
