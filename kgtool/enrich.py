@@ -5,8 +5,9 @@ the similarity of the two normalized titles (identifiers.normalize_title: no cas
 LaTeX or punctuation), 1.0 when they are equal and otherwise difflib's ratio rounded down to
 three places (never 1.0). The work is matched when at least one candidate scores at or above
 the threshold (default 1.0: the normalized titles must be equal) and all such candidates are
-one and the same record; more than one -> ambiguous; none -> no match. When several sources
-match, they must agree on the DOI and arXiv id, or the work is left as it was (conflict).
+one and the same record; more than one -> ambiguous; none -> no match. Across sources: if any
+source is ambiguous the work is ambiguous; the sources that match must agree on the DOI and
+arXiv id, or the work is left as it was (conflict).
 A matched work gets the record's DOI, arXiv id, year, authors, venue and ids, keeps its own
 title, and a kg:TitleMatch per source records the score and the title matched.
 """
@@ -127,12 +128,12 @@ class EnrichResult:
 
 
 def title_only_works(bundles: Iterable[Bundle]) -> list[str]:
-    """Distinct titles (first spelling) of works that have neither DOI nor arXiv id."""
+    """Distinct titles (first spelling) of works known only by title (no identifier at all)."""
     seen: dict[str, str] = {}
     for b in bundles:
         works = list(b.works) + [w for c in b.citations for w in (c.citing, c.cited)] + [r.work for r in b.receptions]
         for w in works:
-            if w.title and not (w.doi or w.arxiv):
+            if w.title and not (w.doi or w.arxiv or w.extra_ids):
                 key = normalize_title(w.title)
                 if key:
                     seen.setdefault(key, w.title)
@@ -183,10 +184,12 @@ def enrich(
 
 
 def _combine(title: str, decisions: list[tuple[str, Decision]]) -> Outcome:
+    if any(d.status == "ambiguous" for _, d in decisions):
+        # One source knowing several works of this title makes any single answer a guess.
+        return Outcome(title, "ambiguous", tuple(decisions))
     matched = [d.work for _, d in decisions if d.status == "matched" and d.work is not None]
     if not matched:
-        status = "ambiguous" if any(d.status == "ambiguous" for _, d in decisions) else "no match"
-        return Outcome(title, status, tuple(decisions))
+        return Outcome(title, "no match", tuple(decisions))
     for attr in ("doi", "arxiv"):
         values = {getattr(w, attr) for w in matched if getattr(w, attr)}
         if len(values) > 1:

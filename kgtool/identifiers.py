@@ -65,14 +65,15 @@ def work_key(
     title: str | None,
     extra_ids: tuple[tuple[str, str], ...] = (),
 ) -> tuple[str, str]:
-    """The (scheme, value) a work is known by: DOI, else arXiv id, else its title hash,
-    else its first other identifier (e.g. ("openalex", "W2741809807"))."""
+    """The (scheme, value) a work is known by: DOI, else arXiv id, else its first other
+    identifier (e.g. ("openalex", "W2741809807"): two records that share only a title, such as
+    two papers called "Editorial", stay two works), else the hash of its title."""
     if doi:
         return ("doi", doi)
     if arxiv:
         return ("arxiv", arxiv)
-    if title and normalize_title(title):
-        return ("title", title_hash(title))
     if extra_ids:
         return extra_ids[0]
-    raise ValueError("a work needs a DOI, an arXiv id, a title or another identifier")
+    if title and normalize_title(title):
+        return ("title", title_hash(title))
+    raise ValueError("a work needs a DOI, an arXiv id, another identifier or a title")

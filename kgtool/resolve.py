@@ -3,9 +3,10 @@
 Two works are the same node when they share an identifier: a DOI, an arXiv id or another
 source's id (OpenAlex, Semantic Scholar, OMID, ...). Links never join two different DOIs (or
 two different arXiv ids) that works claim as their own: such a pair stays apart and is reported.
-A work known only by title joins the identified node of the same normalized title when exactly
-one such node exists in the build; otherwise it stays as it is. The node's key (and so its IRI)
-is that of the merged work: DOI, else arXiv id, else title hash, else its first other id.
+A work known only by title (no identifier at all) joins the identified node of the same
+normalized title when exactly one such node exists in the build; otherwise it stays as it is.
+The node's key (and so its IRI) is that of the merged work: DOI, else arXiv id, else its first
+other id, else its title hash.
 """
 
 from __future__ import annotations
@@ -139,12 +140,12 @@ def _group_works(all_works: list[Work], notes: list[str]) -> _Groups:
     # Title-only works adopt the node of the one identified work with the same title.
     by_title: dict[str, set[Key]] = {}
     for w in all_works:
-        if (w.doi or w.arxiv) and w.title:
+        if identifiers_of(w) and w.title:
             by_title.setdefault(normalize_title(w.title), set()).add(groups.find(key_of(w)))
     reported: set[Key] = set()
     for w in all_works:
         k = key_of(w)
-        if w.doi or w.arxiv or not w.title or any(groups.claimed(k, s) for s in _CLAIMED):
+        if identifiers_of(w) or not w.title:
             continue
         roots = {groups.find(r) for r in by_title.get(normalize_title(w.title), set())}
         if len(roots) == 1:
