@@ -232,8 +232,9 @@ class HttpClient:
         url = build_url(api, path, params)
         shown = redact(url)
         mode = self.settings.cache
+        # The cache is keyed by the URL as shown: no password of a mirror's base URL on disk.
         if mode in ("use", "only"):
-            body = self.cache.get(api.name, url)
+            body = self.cache.get(api.name, shown)
             if body is not None:
                 return Response(shown, parse_json(body, shown), _digest(body), cached=True)
             if mode == "only":
@@ -244,7 +245,7 @@ class HttpClient:
         body = self._fetch(api, url, shown)
         data = parse_json(body, shown)
         if mode in ("use", "refresh"):
-            self.cache.put(api.name, url, body)
+            self.cache.put(api.name, shown, body)
         return Response(shown, data, _digest(body), cached=False)
 
     def pager(self, api: Api, path: str, params: Mapping[str, object] | None = None) -> "Pager":

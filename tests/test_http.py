@@ -250,6 +250,20 @@ def test_pager_stops_a_cursor_that_never_advances(tmp_path):
         pager.advance("c")
 
 
+def test_a_password_in_the_base_url_stays_out_of_messages_and_cache(httpserver, monkeypatch, tmp_path):
+    root = httpserver.url_for("/api").replace("http://", "http://user:pa55word@")
+    monkeypatch.setenv("KGTOOL_TEST_API_URL", root)
+    httpserver.expect_request("/api/p").respond_with_json({"p": 1})
+    httpserver.expect_request("/api/q").respond_with_data("no", status=500)
+    c = client(tmp_path, retries=0)
+    assert c.get_json(API, "/p").data == {"p": 1}
+    assert httpserver.log[0][0].authorization.password == "pa55word"  # it was sent...
+    with pytest.raises(ApiError) as e:
+        c.get_json(API, "/q")
+    assert "pa55word" not in str(e.value) and "***@" in str(e.value)  # ...but never shown
+    assert all("pa55word" not in p.read_text() for p in (tmp_path / "cache").rglob("*.json"))
+
+
 def test_base_url_env_override_and_redaction(monkeypatch):
     monkeypatch.setenv("KGTOOL_TEST_API_URL", "https://user:pw@mirror.example.org/oa/")
     url = build_url(API, "/works", {"filter": "cites:W1", "api_key": "k"})

@@ -17,7 +17,7 @@ from kgtool.cli import main
 from kgtool.iris import work_iri
 from kgtool.model import RoleLabel
 from kgtool.pipeline import build_graph
-from kgtool.sources import crossref, openalex, opencitations, semanticscholar
+from kgtool.sources import crossref, openalex, semanticscholar
 from kgtool.sources.registry import get_source
 from kgtool.vocab import CITO
 
@@ -168,7 +168,6 @@ def test_replayed_opencitations_cassettes_through_fetch(samples, api_server, tmp
 def test_replayed_semanticscholar_cassette_pages_to_the_end(samples, api_server, tmp_path):
     pages = {int(parse_qs(urlsplit(uri).query)["offset"][0]): body
              for uri, body in cassette(samples / "semanticscholar/cassettes/test_get_paper_citations.yaml")}
-    total = sum(len(json.loads(b)["data"]) for b in pages.values())
     root = {"paperId": "a" * 40, "externalIds": {"CorpusId": 14514057}, "title": "The replayed paper"}
     api_server.expect_request("/s2/graph/v1/paper/CorpusId:14514057").respond_with_json(root)
 

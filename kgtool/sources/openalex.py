@@ -71,13 +71,13 @@ def parse_work(obj: Any, source: str, where: str = "") -> Work:
             extra.append((scheme, prefix + m.group(1)))
     year = opt(obj, "publication_year", int, source, where)
     authors = []
-    for i, a in enumerate(opt(obj, "authorships", list, source, where) or []):
-        author = (a or {}).get("author") if isinstance(a, dict) else None
-        name = text(author.get("display_name")) if isinstance(author, dict) else None
-        if not name:
-            name = text(a.get("raw_author_name")) if isinstance(a, dict) else None
+    for a in opt(obj, "authorships", list, source, where) or []:
+        if not isinstance(a, dict):
+            continue
+        author = a["author"] if isinstance(a.get("author"), dict) else {}
+        name = text(author.get("display_name")) or text(a.get("raw_author_name"))
         if name:
-            orcid = author.get("orcid") if isinstance(author, dict) else None
+            orcid = author.get("orcid")
             authors.append(Person(name, normalize_orcid(orcid) if isinstance(orcid, str) else None))
     venue = None
     loc = opt(obj, "primary_location", dict, source, where)

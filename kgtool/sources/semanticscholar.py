@@ -121,7 +121,7 @@ def parse_edge(obj: Any, root: Work, direction: str, source: str, where: str = "
     notes = []
     intents = [expect(i, str, source, f"{where}intents[{n}]") for n, i in enumerate(opt(obj, "intents", list, source, where) or [])]
     contexts = [expect(c, str, source, f"{where}contexts[{n}]") for n, c in enumerate(opt(obj, "contexts", list, source, where) or [])]
-    for n, cwi in enumerate(opt(obj, "contextsWithIntent", list, source, where) or []):
+    for cwi in opt(obj, "contextsWithIntent", list, source, where) or []:
         if isinstance(cwi, dict):
             intents += [i for i in cwi.get("intents") or [] if isinstance(i, str)]
     roles = []
