@@ -79,3 +79,14 @@ def test_fetch_sici_doi_escapes_the_path(api_server):
 def test_crossref_has_no_citing_list():
     with pytest.raises(UsageError, match="Crossref does not list the works that cite a DOI"):
         cr.fetch(HttpClient(), "10.5555/x", citations=True)
+
+
+def test_search_title_for_enrichment(api_server):
+    api_server.expect_request(
+        "/crossref/works",
+        query_string={"query.bibliographic": "Citation Graphs at Scale", "rows": "10", "select": cr.SEARCH_SELECT},
+    ).respond_with_data(api_fixture("crossref/search.json"), content_type="application/json")
+    with HttpClient() as client:
+        works, resp = cr.search_title(client, "Citation Graphs at Scale")
+    assert [w.doi for w in works] == ["10.5555/kg.2024.001", "10.5555/kg.2022.099"]
+    assert "query.bibliographic=Citation%20Graphs%20at%20Scale" in resp.url
