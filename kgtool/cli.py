@@ -157,9 +157,12 @@ def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: s
     """
     from decimal import Decimal
 
+    from .errors import UsageError
     from .pipeline import build_hub_pages, default_stem
 
     _check_stdout_formats(out, formats)
+    if match_threshold is not None and not enrich:
+        raise UsageError("--match-threshold only applies with --enrich")
     stem = name or default_stem(list(inputs))
     ctx.progress(f"reading {len(inputs)} hub page(s)")
     result = build_hub_pages(

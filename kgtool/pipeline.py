@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -37,7 +37,7 @@ class BuildResult:
     files: list[Path]
     base: str = iris.DEFAULT_BASE
     stem: str = "graph"
-    extra_notes: tuple[str, ...] = field(default=())  # e.g. works enrichment left as they were
+    extra_notes: tuple[str, ...] = ()  # e.g. works enrichment left as they were
 
     @property
     def notes(self) -> tuple[str, ...]:

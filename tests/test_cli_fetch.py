@@ -131,6 +131,7 @@ def test_build_enrich_end_to_end(api_server, tmp_path):
         (("fetch", "openalex", "W1", "--offline", "--refresh"), "use at most one of --offline, --refresh and --no-cache"),
         (("fetch", "openalex", "W1", "--offline"), "offline, and no cached response for http://127.0.0.1:9/works/W1"),
         (("build", "x.txt", "--enrich", "opencitations"), "no such file"),
+        (("build", "x.txt", "--match-threshold", "0.9"), "--match-threshold only applies with --enrich"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args, message):
