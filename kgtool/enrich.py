@@ -18,21 +18,16 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
-from typing import Callable, Iterable
+from typing import Iterable
 
 from .errors import UsageError
-from .http import HttpClient, HttpSettings, source_info
+from .http import HttpClient, HttpSettings, Progress, quiet, source_info
 from .identifiers import normalize_title
 from .model import Bundle, TitleMatch, Work
 from .resolve import merge_works
 from .sources.registry import searchable
 
-Progress = Callable[[str], None]
 DEFAULT_THRESHOLD = Decimal("1")
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def title_score(query: str, candidate: str) -> Decimal:
@@ -153,7 +148,7 @@ def enrich(
     *,
     threshold: Decimal = DEFAULT_THRESHOLD,
     http: HttpSettings | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> EnrichResult:
     """Look up every title-only work of the bundles in each source and apply the rule."""
     if not (Decimal(0) < threshold <= Decimal(1)):

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable
 
 from .errors import UsageError
-from .http import HttpClient, HttpSettings
+from .http import HttpClient, HttpSettings, Progress, quiet
 from .model import Bundle
 from .pipeline import BuildResult, build_graph
 from .readfile import read_bytes
 from .sources.registry import get_source
 
-Progress = Callable[[str], None]
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def fetch_bundle(
@@ -30,7 +24,7 @@ def fetch_bundle(
     limit: int | None = None,
     input_path: str | Path | None = None,
     http: HttpSettings | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> Bundle:
     """Records for one work from ``source`` (by identifier), or from a saved answer file."""
     module = get_source(source)
@@ -68,7 +62,7 @@ def fetch_and_build(
     limit: int | None = None,
     input_path: str | Path | None = None,
     http: HttpSettings | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     **build_kwargs,
 ) -> BuildResult:
     """Fetch everything first (a crawl that fails writes nothing), then map, validate, export."""

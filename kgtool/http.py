@@ -26,12 +26,12 @@ from .errors import ApiError, UsageError
 from .httpcache import ResponseCache, default_cache_dir
 from .model import SourceInfo
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # receives one-line progress messages (the CLI prints them on stderr)
 CACHE_MODES = ("use", "refresh", "off", "only")
 
 
-def _quiet(_: str) -> None:
-    pass
+def quiet(_: str) -> None:
+    """The Progress that says nothing."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def parse_json(text: str, url: str) -> Any:
 class HttpClient:
     """The one session every source goes through."""
 
-    def __init__(self, settings: HttpSettings | None = None, progress: Progress = _quiet):
+    def __init__(self, settings: HttpSettings | None = None, progress: Progress = quiet):
         self.settings = settings or HttpSettings.from_env()
         if self.settings.cache not in CACHE_MODES:
             raise UsageError(f"unknown cache mode {self.settings.cache!r} (choose from: {', '.join(CACHE_MODES)})")

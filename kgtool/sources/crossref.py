@@ -7,28 +7,20 @@ with only unstructured text is counted and reported, not guessed at.
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ApiError, InputError, UsageError
-from ..http import Api, HttpClient, Response, path_segment, source_info
+from ..http import Api, HttpClient, Progress, Response, path_segment, quiet, source_info
 from ..identifiers import arxiv_from_doi, normalize_doi, normalize_orcid
-from ..model import Bundle, Citation, Person, SourceInfo, Work
-from ..readfile import decode_utf8, sha256_hex
-from .payload import expect, need, opt, text
+from ..model import Bundle, Citation, Person, Work
+from .payload import expect, load_saved_json, need, opt, text
 
 NAME = "crossref"
 API = Api(NAME, "https://api.crossref.org", "KGTOOL_CROSSREF_URL", rate=5.0)
 SEARCH_SELECT = "DOI,title,author,issued,published,container-title"
 _TAG = re.compile(r"<[^>]+>")
 _DATE_FIELDS = ("issued", "published", "published-print", "published-online", "created")
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def _clean(value: Any) -> str | None:
@@ -143,7 +135,7 @@ def fetch(
     citations: bool = False,
     references: bool = False,
     limit: int | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> Bundle:
     """A work by DOI, and optionally the works in its reference list (up to ``limit``)."""
     if citations:
@@ -173,11 +165,7 @@ def search_title(client: HttpClient, title: str) -> tuple[list[Work], Response]:
 
 def read_saved(data: bytes, name: str) -> Bundle:
     """A saved Crossref response: one work (with its references) or a work list."""
-    try:
-        payload = json.loads(decode_utf8(name, data))
-    except ValueError as e:
-        raise InputError(f"not valid JSON ({e})", source=name) from None
-    src = SourceInfo(name=name, sha256=sha256_hex(data), media_type="application/json")
+    payload, src = load_saved_json(data, name)
     if isinstance(payload, dict) and payload.get("message-type") == "work-list":
         return Bundle(source=src, works=tuple(parse_work_list(payload, name)))
     work, refs, notes = parse_work_response(payload, name)

@@ -6,17 +6,21 @@ Pure parsers (``parse_work``, ``parse_page``) turn payloads into records; ``fetc
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ApiError, InputError, UsageError
-from ..http import Api, HttpClient, Response, path_segment, source_info
-from ..identifiers import arxiv_from_doi, normalize_arxiv, normalize_doi, normalize_orcid, normalize_title
-from ..model import Bundle, Citation, Person, SourceInfo, Work
-from ..readfile import decode_utf8, sha256_hex
-from .payload import expect, need, opt, text
+from ..http import Api, HttpClient, Progress, Response, path_segment, quiet, source_info
+from ..identifiers import (
+    arxiv_from_doi,
+    normalize_arxiv,
+    normalize_doi,
+    normalize_orcid,
+    normalize_title,
+)
+from ..model import Bundle, Citation, Person, Work
+from .payload import expect, load_saved_json, need, opt, text
 
 NAME = "openalex"
 API = Api(NAME, "https://api.openalex.org", "KGTOOL_OPENALEX_URL", rate=10.0)
@@ -27,12 +31,6 @@ BATCH = 50  # ids per "openalex:W1|W2|..." filter
 
 _WORK_ID = re.compile(r"^(?:https?://openalex\.org/)?(W\d+)$", re.IGNORECASE)
 _PMID = re.compile(r"(\d+)/?$")
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def openalex_id(value: str) -> str | None:
@@ -142,7 +140,7 @@ def fetch(
     citations: bool = False,
     references: bool = False,
     limit: int | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> Bundle:
     """A work, and optionally the works it cites and that cite it (each up to ``limit``)."""
     resp = client.get_json(API, f"/works/{path_segment(_root_path_id(identifier))}", {"select": SELECT})
@@ -219,11 +217,7 @@ def search_title(client: HttpClient, title: str) -> tuple[list[Work], Response]:
 
 def read_saved(data: bytes, name: str) -> Bundle:
     """A saved OpenAlex response: one work (with its references, by id) or a /works page."""
-    try:
-        payload = json.loads(decode_utf8(name, data))
-    except ValueError as e:
-        raise InputError(f"not valid JSON ({e})", source=name) from None
-    src = SourceInfo(name=name, sha256=sha256_hex(data), media_type="application/json")
+    payload, src = load_saved_json(data, name)
     if isinstance(payload, dict) and "results" in payload:
         return Bundle(source=src, works=tuple(parse_page(payload, name).works))
     root = parse_work(payload, name)

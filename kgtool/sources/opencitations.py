@@ -14,10 +14,10 @@ import csv
 import io
 import json
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from ..errors import InputError, UsageError
-from ..http import Api, HttpClient, path_segment, source_info
+from ..http import Api, HttpClient, Progress, path_segment, quiet, source_info
 from ..identifiers import arxiv_from_doi, normalize_doi
 from ..lexical import date_precision, is_duration, is_negative_duration
 from ..model import Bundle, Citation, SourceInfo, Work
@@ -37,12 +37,6 @@ PREFIX = "/index/v2"
 FIELDS = ("oci", "citing", "cited", "creation", "timespan", "journal_sc", "author_sc")
 _INDEX_PREFIX = re.compile(r"^\s*[\w-]+\s*=>\s*")
 _OCI = re.compile(r"^(?:oci:)?(\d+-\d+)$", re.IGNORECASE)
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def _value(raw: Any, source: str, where: str) -> str:
@@ -179,7 +173,7 @@ def fetch(
     citations: bool = False,
     references: bool = False,
     limit: int | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> Bundle:
     """The citations to (--citations) and/or from (--references) a work; or one citation by OCI."""
     m = _OCI.match(identifier.strip())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..errors import InputError
+from ..model import SourceInfo
+from ..readfile import decode_utf8, sha256_hex
 
 _KIND_NAMES = {dict: "an object", list: "a list", str: "a string", int: "an integer", bool: "true or false"}
 
@@ -51,3 +54,12 @@ def text(value: Any) -> str | None:
         return None
     t = " ".join(value.split())
     return t or None
+
+
+def load_saved_json(data: bytes, name: str) -> tuple[Any, SourceInfo]:
+    """A saved API answer: its parsed JSON and the SourceInfo that names it."""
+    try:
+        payload = json.loads(decode_utf8(name, data))
+    except ValueError as e:
+        raise InputError(f"not valid JSON ({e})", source=name) from None
+    return payload, SourceInfo(name=name, sha256=sha256_hex(data), media_type="application/json")

@@ -9,17 +9,20 @@ S2_API_KEY) and sent only in the x-api-key header.
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ApiError, InputError, UsageError
-from ..http import Api, HttpClient, Response, path_segment, source_info
-from ..identifiers import arxiv_from_doi, normalize_arxiv, normalize_doi, normalize_title
-from ..model import Bundle, Citation, Person, RoleLabel, SourceInfo, Work
-from ..readfile import decode_utf8, sha256_hex
+from ..http import Api, HttpClient, Progress, Response, path_segment, quiet, source_info
+from ..identifiers import (
+    arxiv_from_doi,
+    normalize_arxiv,
+    normalize_doi,
+    normalize_title,
+)
+from ..model import Bundle, Citation, Person, RoleLabel, Work
 from ..vocab import ROLE_SYNONYMS, ROLES
-from .payload import expect, need, opt, text
+from .payload import expect, load_saved_json, need, opt, text
 
 NAME = "semanticscholar"
 API = Api(
@@ -39,12 +42,6 @@ _EXTERNAL = {"MAG": "mag", "PubMed": "pmid", "PubMedCentral": "pmcid", "CorpusId
 _PAPER_ID = re.compile(r"^[0-9a-f]{40}$")
 _PREFIXED = re.compile(r"^(CorpusId|MAG|ACL|PMID|PMCID|URL):(.+)$", re.IGNORECASE)
 _EDGE = {"citations": "citingPaper", "references": "citedPaper"}
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def paper_id(identifier: str) -> str:
@@ -186,7 +183,7 @@ def fetch(
     citations: bool = False,
     references: bool = False,
     limit: int | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> Bundle:
     """A paper, and optionally its citation and reference edges (each up to ``limit``)."""
     pid = paper_id(identifier)
@@ -251,11 +248,7 @@ def search_title(client: HttpClient, title: str) -> tuple[list[Work], Response]:
 
 def read_saved(data: bytes, name: str) -> Bundle:
     """A saved response: a paper (with nested citations/references), an edge list page, or one edge."""
-    try:
-        payload = json.loads(decode_utf8(name, data))
-    except ValueError as e:
-        raise InputError(f"not valid JSON ({e})", source=name) from None
-    src = SourceInfo(name=name, sha256=sha256_hex(data), media_type="application/json")
+    payload, src = load_saved_json(data, name)
     expect(payload, dict, name, "(response)")
     edge_keys = [k for k in _EDGE.values() if k in payload]
     if "data" in payload or edge_keys:
