@@ -62,6 +62,35 @@ def out_options(fn: Callable) -> Callable:
     return fn
 
 
+def http_options(fn: Callable) -> Callable:
+    """Options of commands that call scholarly APIs (see 'Fetching from scholarly APIs')."""
+    fn = click.option("--retries", type=click.IntRange(min=0), default=None,
+                      help="Extra attempts after a 429, 5xx, timeout or broken connection [default: 4].")(fn)
+    fn = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+                      help="Seconds to wait for an answer [default: 30].")(fn)
+    fn = click.option("--cache-dir", type=click.Path(file_okay=False), envvar="KGTOOL_CACHE_DIR", default=None,
+                      help="Response cache folder [default: ~/.cache/kgtool/http].")(fn)
+    fn = click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache.")(fn)
+    fn = click.option("--refresh", is_flag=True, help="Fetch again and overwrite what the cache holds.")(fn)
+    fn = click.option("--offline", is_flag=True, help="Use only cached responses; a miss is an error.")(fn)
+    fn = click.option("--mailto", envvar="KGTOOL_MAILTO", default=None,
+                      help="Contact e-mail sent in the User-Agent (polite pools) [env: KGTOOL_MAILTO].")(fn)
+    return fn
+
+
+def http_settings(mailto: str | None, offline: bool, refresh: bool, no_cache: bool, cache_dir: str | None,
+                  timeout: float | None, retries: int | None):
+    from .errors import UsageError
+    from .http import HttpSettings
+
+    if sum((offline, refresh, no_cache)) > 1:
+        raise UsageError("use at most one of --offline, --refresh and --no-cache")
+    mode = "only" if offline else "refresh" if refresh else "off" if no_cache else "use"
+    return HttpSettings.from_env(
+        mailto=mailto, cache=mode, cache_dir=Path(cache_dir) if cache_dir else None, timeout=timeout, retries=retries
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kgtool")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
@@ -110,16 +139,28 @@ def _check_stdout_formats(out: str, formats: str) -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @out_options
+@click.option("--enrich", default=None, metavar="SOURCES",
+              help="Look up works known only by title in these APIs, e.g. 'openalex,s2'.")
+@click.option("--match-threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Lowest normalized-title similarity --enrich accepts [default: 1.0, equal titles].")
+@http_options
 @click.pass_obj
 @handle_errors
-def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: str, no_validate: bool, name: str | None) -> None:
+def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: str, no_validate: bool,
+          name: str | None, enrich: str | None, match_threshold: float | None, **http) -> None:
     """Build hub pages (INPUT... files, '-' for stdin) into one validated graph.
 
-    Writes OUT/NAME.<format> for each format; nothing is written when validation fails.
+    Writes OUT/NAME.<format> for each format; nothing is written when validation fails
+    (or when an --enrich lookup fails).
     """
+    from decimal import Decimal
+
+    from .errors import UsageError
     from .pipeline import build_hub_pages, default_stem
 
     _check_stdout_formats(out, formats)
+    if match_threshold is not None and not enrich:
+        raise UsageError("--match-threshold only applies with --enrich")
     stem = name or default_stem(list(inputs))
     ctx.progress(f"reading {len(inputs)} hub page(s)")
     result = build_hub_pages(
@@ -130,6 +171,52 @@ def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: s
         base=base,
         validate=not no_validate,
         progress=ctx.progress,
+        enrich=enrich or (),
+        match_threshold=Decimal(str(match_threshold)) if match_threshold is not None else None,
+        http=http_settings(**http) if enrich else None,
+    )
+    emit_build(ctx, result, out, formats)
+
+
+@main.command()
+@click.argument("source")
+@click.argument("identifier", required=False)
+@click.option("--citations", is_flag=True, help="Also fetch the works that cite it.")
+@click.option("--references", is_flag=True, help="Also fetch the works it cites.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most N citing and N cited works [default: all, paging to the end].")
+@click.option("--input", "input_path", default=None, metavar="FILE",
+              help="Read a saved answer of SOURCE (JSON; CSV for opencitations; '-' for stdin) instead of calling it.")
+@out_options
+@http_options
+@click.pass_obj
+@handle_errors
+def fetch(ctx: Context, source: str, identifier: str | None, citations: bool, references: bool, limit: int | None,
+          input_path: str | None, out: str, formats: str, base: str, no_validate: bool, name: str | None,
+          **http) -> None:
+    """Fetch a work (and its citations) from a scholarly API into a validated graph.
+
+    SOURCE is openalex, s2 (semanticscholar), crossref or opencitations; IDENTIFIER is what
+    that API knows the work by: W2741809807, arXiv:2504.01805, a DOI, doi:10..., oci:...
+    Everything is fetched before anything is written: a crawl that fails writes nothing.
+    """
+    from .fetch import default_stem, fetch_and_build
+
+    _check_stdout_formats(out, formats)
+    result = fetch_and_build(
+        source,
+        identifier,
+        citations=citations,
+        references=references,
+        limit=limit,
+        input_path=input_path,
+        http=http_settings(**http),
+        progress=ctx.progress,
+        out_dir=None if out == "-" else out,
+        stem=name or default_stem(source, identifier, input_path),
+        formats=formats,
+        base=base,
+        validate=not no_validate,
     )
     emit_build(ctx, result, out, formats)
 

@@ -33,3 +33,8 @@ class ValidationFailed(KgtoolError):
 
 class UsageError(KgtoolError):
     """An option or argument the library cannot act on."""
+
+
+class ApiError(KgtoolError):
+    """A scholarly API failed, or answered something unusable; the message names the URL
+    (never a key or password)."""

@@ -11,6 +11,8 @@ _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
 _ARXIV_PREFIX = re.compile(r"^(?:https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/|arxiv:\s*)", re.IGNORECASE)
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?$", re.IGNORECASE)
 _ARXIV_OLD = re.compile(r"^([a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?$", re.IGNORECASE)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$")
+_ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\s*")
 
@@ -32,6 +34,18 @@ def normalize_arxiv(value: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def arxiv_from_doi(doi: str) -> str | None:
+    """The arXiv id inside an arXiv DataCite DOI (10.48550/arXiv.2504.01805), else None."""
+    m = _ARXIV_DOI.match(doi.lower())
+    return normalize_arxiv(m.group(1)) if m else None
+
+
+def normalize_orcid(value: str) -> str | None:
+    """'https://orcid.org/0000-0003-1613-5981' -> '0000-0003-1613-5981'; None if not an ORCID iD."""
+    m = _ORCID.match(value.strip())
+    return m.group(1).upper() if m else None
+
+
 def normalize_title(title: str) -> str:
     """Fold a title to a comparison key: no accents, case, LaTeX commands or punctuation."""
     t = unicodedata.normalize("NFKD", title)
@@ -45,12 +59,21 @@ def title_hash(title: str) -> str:
     return hashlib.sha256(normalize_title(title).encode("utf-8")).hexdigest()[:16]
 
 
-def work_key(doi: str | None, arxiv: str | None, title: str | None) -> tuple[str, str]:
-    """The (scheme, value) a work is known by: DOI, else arXiv id, else its title hash."""
+def work_key(
+    doi: str | None,
+    arxiv: str | None,
+    title: str | None,
+    extra_ids: tuple[tuple[str, str], ...] = (),
+) -> tuple[str, str]:
+    """The (scheme, value) a work is known by: DOI, else arXiv id, else its first other
+    identifier (e.g. ("openalex", "W2741809807"): two records that share only a title, such as
+    two papers called "Editorial", stay two works), else the hash of its title."""
     if doi:
         return ("doi", doi)
     if arxiv:
         return ("arxiv", arxiv)
+    if extra_ids:
+        return extra_ids[0]
     if title and normalize_title(title):
         return ("title", title_hash(title))
-    raise ValueError("a work needs a DOI, an arXiv id or a title")
+    raise ValueError("a work needs a DOI, an arXiv id, another identifier or a title")

@@ -33,7 +33,7 @@ def _segment(value: str) -> str:
 
 def work_path(work: Work) -> str:
     """The path of a work below the base, e.g. 'work/doi/10.7554/elife.01567'."""
-    scheme, value = work_key(work.doi, work.arxiv, work.title)
+    scheme, value = work_key(work.doi, work.arxiv, work.title, work.extra_ids)
     return f"work/{scheme}/{_segment(value)}"
 
 

@@ -6,7 +6,6 @@ a streaming writer for dumps.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Iterator
 
@@ -15,31 +14,24 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from rdflib.term import Node
 
 from . import iris
-from .model import Citation, Reception, SourceInfo, Work
+from .lexical import date_precision, is_duration
+from .model import Citation, Reception, SourceInfo, TitleMatch, Work
 from .resolve import Resolved
 from .vocab import CITO, FABIO, FOAF, KG, POLARITY, PRISM, ROLE, ROLES, SCHEMA
 
 Triple = tuple[Node, Node, Node]
 
-_GYEAR = re.compile(r"^-?\d{4}$")
-_GYEARMONTH = re.compile(r"^-?\d{4}-(0[1-9]|1[0-2])$")
-_DATE = re.compile(r"^-?\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
-_DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
-
 
 def creation_literal(value: str) -> Literal:
     """A citation creation date typed by its precision: gYear, gYearMonth or date."""
-    if _DATE.match(value):
-        return Literal(value, datatype=XSD.date)
-    if _GYEARMONTH.match(value):
-        return Literal(value, datatype=XSD.gYearMonth)
-    if _GYEAR.match(value):
-        return Literal(value, datatype=XSD.gYear)
-    raise ValueError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
+    precision = date_precision(value)
+    if precision is None:
+        raise ValueError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
+    return Literal(value, datatype=XSD[precision])
 
 
 def duration_literal(value: str) -> Literal:
-    if not _DURATION.match(value):
+    if not is_duration(value):
         raise ValueError(f"not an xsd:duration: {value!r}")
     return Literal(value, datatype=XSD.duration)
 
@@ -186,6 +178,20 @@ def reception_triples(r: Reception, sources: tuple[SourceInfo, ...], base: str) 
         yield s, PROV.wasDerivedFrom, iris.source_iri(src.sha256, base)
 
 
+def match_triples(m: TitleMatch, sources: tuple[SourceInfo, ...], base: str) -> Iterator[Triple]:
+    """How a title-only work was matched to an API record: score, matched title, who, from what."""
+    w = iris.work_iri(m.work, base)
+    s = URIRef(f"{w}/match/{iris.quote_segment(m.source)}")
+    yield w, KG.hasTitleMatch, s
+    yield s, RDF.type, KG.TitleMatch
+    yield s, KG.matchScore, _decimal(m.score)
+    yield s, KG.matchedTitle, _text(m.matched_title)
+    yield s, PROV.wasAttributedTo, agent_iri(m.source, base)
+    yield from agent_triples(m.source, base)
+    for src in sources:
+        yield s, PROV.wasDerivedFrom, iris.source_iri(src.sha256, base)
+
+
 def triples(resolved: Resolved, base: str = iris.DEFAULT_BASE) -> Iterator[Triple]:
     """Every triple of the resolved records, under ``base``."""
     for src in resolved.sources:
@@ -196,3 +202,5 @@ def triples(resolved: Resolved, base: str = iris.DEFAULT_BASE) -> Iterator[Tripl
         yield from citation_triples(c, srcs, base)
     for r, srcs in resolved.receptions.values():
         yield from reception_triples(r, srcs, base)
+    for m, srcs in resolved.matches.values():
+        yield from match_triples(m, srcs, base)

@@ -83,6 +83,20 @@ class Reception:
 
 
 @dataclass(frozen=True)
+class TitleMatch:
+    """A work known only by title, matched to a record of a scholarly API.
+
+    ``work`` carries the queried title and what the API record adds (identifiers, year,
+    authors, venue); ``score`` is the similarity of the normalized titles, in [0, 1].
+    """
+
+    work: Work
+    source: str  # the API, e.g. "openalex"
+    score: Decimal
+    matched_title: str
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """Where records came from: recorded with PROV on every entity derived from it."""
 
@@ -100,3 +114,4 @@ class Bundle:
     citations: tuple[Citation, ...] = ()
     receptions: tuple[Reception, ...] = ()
     notes: tuple[str, ...] = ()  # things the reader worked around, for the user to see
+    matches: tuple[TitleMatch, ...] = ()

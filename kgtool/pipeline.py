@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from rdflib import Graph
 
@@ -15,6 +16,9 @@ from .mapping import triples
 from .model import Bundle
 from .resolve import Resolved, resolve
 from .validate import Report, validate_graph
+
+if TYPE_CHECKING:
+    from .http import HttpSettings
 
 Progress = Callable[[str], None]
 
@@ -33,10 +37,11 @@ class BuildResult:
     files: list[Path]
     base: str = iris.DEFAULT_BASE
     stem: str = "graph"
+    extra_notes: tuple[str, ...] = ()  # e.g. works enrichment left as they were
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return self.resolved.notes
+        return self.resolved.notes + self.extra_notes
 
 
 def graph_from_bundles(bundles: Iterable[Bundle], base: str = iris.DEFAULT_BASE) -> tuple[Graph, Resolved]:
@@ -79,14 +84,38 @@ def build_graph(
     return BuildResult(graph=graph, resolved=resolved, report=report, files=files, base=base, stem=stem)
 
 
-def build_hub_pages(paths: Iterable[str | Path], **kwargs) -> BuildResult:
-    """Read hub pages ('-' is stdin) and build them into one graph."""
+def build_hub_pages(
+    paths: Iterable[str | Path],
+    *,
+    enrich: str | Iterable[str] = (),
+    match_threshold: Decimal | None = None,
+    http: "HttpSettings | None" = None,
+    **kwargs,
+) -> BuildResult:
+    """Read hub pages ('-' is stdin) and build them into one graph.
+
+    ``enrich`` names scholarly APIs (e.g. "openalex,s2") to look up works known only by
+    title in (see enrich.py); nothing is written if a lookup fails.
+    """
     from .sources.hub import read_hub_page
 
     paths = list(paths)
     bundles = [read_hub_page(p) for p in paths]
     kwargs.setdefault("stem", default_stem(paths))
-    return build_graph(bundles, **kwargs)
+    notes: tuple[str, ...] = ()
+    if enrich:
+        from .enrich import DEFAULT_THRESHOLD
+        from .enrich import enrich as enrich_bundles
+
+        found = enrich_bundles(
+            bundles, enrich, threshold=match_threshold or DEFAULT_THRESHOLD, http=http,
+            progress=kwargs.get("progress", _quiet),
+        )
+        bundles += found.bundles
+        notes = tuple(found.notes)
+    result = build_graph(bundles, **kwargs)
+    result.extra_notes = notes
+    return result
 
 
 def default_stem(paths: list[str | Path]) -> str:

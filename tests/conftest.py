@@ -30,3 +30,55 @@ def shared_hub_sample(shared_dir: Path) -> Path:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+# --- scholarly APIs: a real local HTTP server, and an environment that cannot reach the internet
+
+API_DATA = DATA / "api"
+#: Each API's base URL env var and the path prefix its replay lives under on the local server.
+API_ENV = {
+    "KGTOOL_OPENALEX_URL": "/openalex",
+    "KGTOOL_S2_URL": "/s2",
+    "KGTOOL_CROSSREF_URL": "/crossref",
+    "KGTOOL_OPENCITATIONS_URL": "/oc",
+}
+
+
+@pytest.fixture(scope="session")
+def make_httpserver():
+    """pytest-httpserver's server, threaded (a slow handler must not block the retry after it)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_http_env(monkeypatch, tmp_path):
+    """No test reaches a real API, writes the user's cache or waits long between retries."""
+    for var in API_ENV:
+        monkeypatch.setenv(var, "http://127.0.0.1:9")  # the discard port: nothing answers
+    for var in ("KGTOOL_MAILTO", "KGTOOL_S2_API_KEY", "S2_API_KEY", "KGTOOL_OPENCITATIONS_TOKEN",
+                "KGTOOL_HTTP_TIMEOUT", "KGTOOL_HTTP_RETRIES", "KGTOOL_HTTP_MAX_WAIT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("KGTOOL_CACHE_DIR", str(tmp_path / "http-cache"))
+    monkeypatch.setenv("KGTOOL_HTTP_BACKOFF", "0.001")
+    monkeypatch.setenv("KGTOOL_RATE_LIMIT", "0")
+
+
+@pytest.fixture
+def api_server(httpserver, monkeypatch):
+    """The local server, with every API's base URL env var pointing at its own prefix on it."""
+    root = httpserver.url_for("/").rstrip("/")
+    for var, prefix in API_ENV.items():
+        monkeypatch.setenv(var, root + prefix)
+    return httpserver
+
+
+def api_fixture(relpath: str) -> bytes:
+    """The bytes of one of our recorded-style payloads under tests/data/api/."""
+    return (API_DATA / relpath).read_bytes()
