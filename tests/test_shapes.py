@@ -8,7 +8,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SH, XSD
 
-from kgtool.model import Bundle, Citation, Reception, RoleLabel, Share, SourceInfo, Work
+from kgtool.model import Bundle, Citation, Reception, RoleLabel, Share, SourceInfo, TitleMatch, Work
 from kgtool.pipeline import graph_from_bundles
 from kgtool.validate import load_shapes, validate_graph
 from kgtool.vocab import CITO, FABIO, KG, POLARITY, PRISM, ROLE
@@ -26,7 +26,9 @@ def valid_graph() -> Graph:
                  position=1, creation="2020-01-02", timespan="P1Y", influential=False)
     r = Reception(work=b, polarity="mixed", top_role="method", top_role_share=Decimal("0.5"),
                   roles=(Share("method", Decimal("0.5"), 1),), polarities=(Share("mixed", Decimal("1"), 1),))
-    g, _ = graph_from_bundles([Bundle(source=SourceInfo("t", "cd" * 32), citations=(c,), receptions=(r,))], BASE)
+    m = TitleMatch(work=a, source="openalex", score=Decimal("1"), matched_title="A")
+    bundle = Bundle(source=SourceInfo("t", "cd" * 32), citations=(c,), receptions=(r,), matches=(m,))
+    g, _ = graph_from_bundles([bundle], BASE)
     return g
 
 
@@ -60,10 +62,16 @@ def label(g):
     return only(g, KG.RoleLabel)
 
 
+def match(g):
+    return only(g, KG.TitleMatch)
+
+
 # (shape, constraint component, severity, how to break it)
 BREAKS = [
     ("WorkShape", "NodeKind", "Violation", lambda g: [g.add((BNode("w"), RDF.type, FABIO.Expression)), g.add((BNode("w"), DCTERMS.title, Literal("x")))]),
-    ("WorkTitle", "MinCount", "Violation", lambda g: g.remove((A, DCTERMS.title, None))),
+    ("WorkNamed", "MinCount", "Violation", lambda g: [g.remove((A, p, None)) for p in (DCTERMS.title, PRISM.doi, FABIO.hasArXivId, DCTERMS.identifier)]),
+    ("WorkTitled", "MinCount", "Info", lambda g: g.remove((A, DCTERMS.title, None))),
+    ("WorkTitleMatch", "Class", "Violation", lambda g: g.add((A, KG.hasTitleMatch, URIRef("http://x/m")))),
     ("WorkTitle", "MaxCount", "Violation", lambda g: g.add((A, DCTERMS.title, Literal("Other")))),
     ("WorkTitle", "Datatype", "Violation", lambda g: set1(g, A, DCTERMS.title, Literal("5", datatype=XSD.integer))),
     ("WorkTitle", "MinLength", "Violation", lambda g: set1(g, A, DCTERMS.title, Literal(""))),
@@ -140,6 +148,19 @@ BREAKS = [
     ("RoleLabelRole", "In", "Violation", lambda g: set1(g, label(g), KG.role, ROLE.teleportation)),
     ("RoleLabelSource", "MinCount", "Violation", lambda g: g.remove((label(g), PROV.wasAttributedTo, None))),
     ("RoleLabelSource", "NodeKind", "Violation", lambda g: set1(g, label(g), PROV.wasAttributedTo, Literal("s2"))),
+    ("TitleMatchShape", "NodeKind", "Violation", lambda g: [g.add((BNode("m"), p, o)) for p, o in [(RDF.type, KG.TitleMatch), (KG.matchScore, Literal(Decimal("1"))), (KG.matchedTitle, Literal("A")), (PROV.wasAttributedTo, A), (PROV.wasDerivedFrom, A)]]),
+    ("TitleMatchScore", "MinCount", "Violation", lambda g: g.remove((match(g), KG.matchScore, None))),
+    ("TitleMatchScore", "MaxCount", "Violation", lambda g: g.add((match(g), KG.matchScore, Literal(Decimal("0.5"))))),
+    ("TitleMatchScore", "Datatype", "Violation", lambda g: set1(g, match(g), KG.matchScore, Literal("1"))),
+    ("TitleMatchScore", "MinInclusive", "Violation", lambda g: set1(g, match(g), KG.matchScore, Literal(Decimal("-0.5")))),
+    ("TitleMatchScore", "MaxInclusive", "Violation", lambda g: set1(g, match(g), KG.matchScore, Literal(Decimal("2")))),
+    ("TitleMatchTitle", "MinCount", "Violation", lambda g: g.remove((match(g), KG.matchedTitle, None))),
+    ("TitleMatchTitle", "MaxCount", "Violation", lambda g: g.add((match(g), KG.matchedTitle, Literal("Other")))),
+    ("TitleMatchTitle", "Datatype", "Violation", lambda g: set1(g, match(g), KG.matchedTitle, Literal(3))),
+    ("TitleMatchSource", "MinCount", "Violation", lambda g: g.remove((match(g), PROV.wasAttributedTo, None))),
+    ("TitleMatchSource", "NodeKind", "Violation", lambda g: set1(g, match(g), PROV.wasAttributedTo, Literal("openalex"))),
+    ("TitleMatchOrigin", "MinCount", "Warning", lambda g: g.remove((match(g), PROV.wasDerivedFrom, None))),
+    ("TitleMatchOrigin", "Class", "Warning", lambda g: set1(g, match(g), PROV.wasDerivedFrom, URIRef("http://x/untyped"))),
 ]
 
 PARAMS = {
