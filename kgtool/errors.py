@@ -33,3 +33,7 @@ class ValidationFailed(KgtoolError):
 
 class UsageError(KgtoolError):
     """An option or argument the library cannot act on."""
+
+
+class EndpointError(KgtoolError):
+    """A SPARQL endpoint could not be reached or refused a request; carries its answer."""
