@@ -163,23 +163,65 @@ def validate(ctx: Context, files: tuple[str, ...], shapes_path: str | None, outp
 @main.command()
 @click.argument("files", nargs=-1)
 @click.option("--sparql", "sparql", default=None, help="The query text, or @FILE to read it from a file ('@-' for stdin).")
+@click.option("--name", "query_name", default=None, help="Run a shipped query by name (see --list).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of the shipped query, bound as an RDF term; repeatable.")
+@click.option("--list", "list_queries", is_flag=True, help="List the shipped queries and their parameters, then exit.")
+@click.option("--store", "store_path", default=None, metavar="DIR", help="Query the embedded store (see 'kgtool load').")
+@click.option("--endpoint", default=None, metavar="URL", help="Query a SPARQL endpoint (the server's base URL).")
+@click.option("--layout", default="oxigraph", show_default=True, metavar="SERVER",
+              help="Service paths under --endpoint: oxigraph, fuseki, graphdb, virtuoso, qlever.")
+@click.option("--query-url", default=None, metavar="URL", help="The endpoint's query URL, when the layout does not fit.")
+@click.option("--default-graph", "default_graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: query the merge of these graphs (default: the server's default graph).")
 @click.option("--format", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.pass_obj
 @handle_errors
-def query(ctx: Context, files: tuple[str, ...], sparql: str | None, output: str, input_format: str | None) -> None:
-    """Run a SPARQL query over one or more exported files (any format)."""
-    from .errors import UsageError
-    from .query import render_result, run_query
-    from .rdfload import load_files
+def query(ctx: Context, files: tuple[str, ...], sparql: str | None, query_name: str | None, params: tuple[str, ...],
+          list_queries: bool, store_path: str | None, endpoint: str | None, layout: str, query_url: str | None,
+          default_graphs: tuple[str, ...], output: str, input_format: str | None) -> None:
+    """Run SPARQL over exported files (any format), the embedded store, or an endpoint.
 
-    if not sparql:
-        raise UsageError("give a query with --sparql 'SELECT ...' or --sparql @query.rq")
-    if not files:
-        raise UsageError("give one or more RDF files to query")
-    text = _read_query(sparql)
-    graph = load_files(files, input_format)
-    click.echo(render_result(run_query(graph, text), output), nl=False)
+    Give the query with --sparql, or run a shipped one with --name and --param NAME=VALUE.
+    """
+    from .errors import UsageError
+    from .named_queries import describe_queries, parse_param_options, run_named
+    from .query import render_result
+
+    if list_queries:
+        click.echo(describe_queries(), nl=False)
+        return
+    if (sparql is None) == (query_name is None):
+        raise UsageError("give a query with --sparql 'SELECT ...' or --sparql @query.rq, or a shipped one with --name (see --list)")
+    if params and not query_name:
+        raise UsageError("--param goes with --name (a shipped query declares its parameters)")
+    if sum(map(bool, (files, store_path, endpoint))) != 1:
+        raise UsageError("give RDF files to query, or --store DIR, or --endpoint URL (exactly one of them)")
+    if default_graphs and not endpoint:
+        raise UsageError("--default-graph goes with --endpoint")
+    values = parse_param_options(params)
+    text = _read_query(sparql) if sparql is not None else None
+
+    def run(engine) -> None:
+        result = run_named(engine, query_name, values) if query_name else engine.query(text)
+        click.echo(render_result(result, output), nl=False)
+
+    if store_path:
+        from .store import open_store
+
+        with open_store(store_path, read_only=True) as store:
+            run(store.engine())
+    elif endpoint:
+        from .endpoint import Endpoint
+        from .engines import EndpointEngine
+
+        run(EndpointEngine(Endpoint.from_base(endpoint, layout, query_url=query_url), default_graphs))
+    else:
+        from .engines import GraphEngine
+        from .rdfload import load_files
+
+        run(GraphEngine(load_files(files, input_format)))
 
 
 def _read_query(spec: str) -> str:
@@ -192,19 +234,53 @@ def _read_query(spec: str) -> str:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1)
+@click.option("--store", "store_path", default=None, metavar="DIR", help="Compute from the embedded store instead of files.")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.pass_obj
 @handle_errors
-def stats(ctx: Context, files: tuple[str, ...], output: str, input_format: str | None) -> None:
+def stats(ctx: Context, files: tuple[str, ...], store_path: str | None, output: str, input_format: str | None) -> None:
     """Works, citations, triples and each hub's reception, computed from the graph."""
-    from .rdfload import load_graph
+    from .errors import UsageError
     from .stats import compute_stats, render_stats_json, render_stats_text
 
-    graph = load_graph(files, input_format)
-    s = compute_stats(graph)
+    if bool(files) == bool(store_path):
+        raise UsageError("give RDF files, or --store DIR (one of them)")
+    if store_path:
+        from .store import open_store
+
+        with open_store(store_path, read_only=True) as store:
+            s = compute_stats(store.engine())
+    else:
+        from .rdfload import load_graph
+
+        s = compute_stats(load_graph(files, input_format))
     click.echo(render_stats_json(s) if output == "json" else render_stats_text(s), nl=False)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--store", "store_path", required=True, metavar="DIR", help="The store folder (created when missing).")
+@click.option("--graph", default=None, metavar="IRI",
+              help="The graph to load one file into (default: the file's absolute file: URI).")
+@click.option("--force", is_flag=True, help="Reload files even when their bytes have not changed.")
+@click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
+@click.pass_obj
+@handle_errors
+def load(ctx: Context, files: tuple[str, ...], store_path: str, graph: str | None, force: bool, input_format: str | None) -> None:
+    """Load RDF files into the embedded store, one named graph per file.
+
+    Loading a file again replaces its graph; an unchanged file is skipped.
+    """
+    from .named_queries import iri_term
+    from .store import open_store
+
+    if graph is not None:
+        graph = str(iri_term(graph, "--graph"))
+    with open_store(store_path, create=True) as store:
+        for r in store.load_files(files, graph, input_format, force=force, progress=ctx.progress):
+            click.echo(f"{r.action} {r.source} -> <{r.graph}>: {r.triples} triples")
 
 
 if __name__ == "__main__":  # pragma: no cover
