@@ -160,6 +160,32 @@ def validate(ctx: Context, files: tuple[str, ...], shapes_path: str | None, outp
     sys.exit(0 if report.conforms else EXIT_INVALID)
 
 
+def endpoint_options(required: bool, services: tuple[str, ...] = ("query", "update", "store")) -> Callable:
+    """--endpoint and the options that locate and reach its services."""
+    opts = [
+        click.option("--endpoint", required=required, default=None, metavar="URL",
+                     help="The SPARQL server's base URL (see --layout)."),
+        click.option("--layout", default="oxigraph", show_default=True, metavar="SERVER",
+                     help="Service paths under --endpoint: oxigraph, fuseki, graphdb, virtuoso, qlever."),
+    ]
+    what = {"query": "SPARQL query", "update": "SPARQL update", "store": "Graph Store Protocol"}
+    opts += [click.option(f"--{svc}-url", default=None, metavar="URL", help=f"Override the {what[svc]} service URL.")
+             for svc in services]
+    opts += [
+        click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10),
+                     help="Retries of a transient failure (connection refused, timeout, HTTP 429/502/503/504)."),
+        click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=1),
+                     help="Seconds to wait for each answer."),
+    ]
+
+    def decorate(fn: Callable) -> Callable:
+        for opt in reversed(opts):
+            fn = opt(fn)
+        return fn
+
+    return decorate
+
+
 @main.command()
 @click.argument("files", nargs=-1)
 @click.option("--sparql", "sparql", default=None, help="The query text, or @FILE to read it from a file ('@-' for stdin).")
@@ -168,10 +194,7 @@ def validate(ctx: Context, files: tuple[str, ...], shapes_path: str | None, outp
               help="A parameter of the shipped query, bound as an RDF term; repeatable.")
 @click.option("--list", "list_queries", is_flag=True, help="List the shipped queries and their parameters, then exit.")
 @click.option("--store", "store_path", default=None, metavar="DIR", help="Query the embedded store (see 'kgtool load').")
-@click.option("--endpoint", default=None, metavar="URL", help="Query a SPARQL endpoint (the server's base URL).")
-@click.option("--layout", default="oxigraph", show_default=True, metavar="SERVER",
-              help="Service paths under --endpoint: oxigraph, fuseki, graphdb, virtuoso, qlever.")
-@click.option("--query-url", default=None, metavar="URL", help="The endpoint's query URL, when the layout does not fit.")
+@endpoint_options(required=False, services=("query",))
 @click.option("--default-graph", "default_graphs", multiple=True, metavar="IRI",
               help="With --endpoint: query the merge of these graphs (default: the server's default graph).")
 @click.option("--format", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
@@ -180,7 +203,7 @@ def validate(ctx: Context, files: tuple[str, ...], shapes_path: str | None, outp
 @handle_errors
 def query(ctx: Context, files: tuple[str, ...], sparql: str | None, query_name: str | None, params: tuple[str, ...],
           list_queries: bool, store_path: str | None, endpoint: str | None, layout: str, query_url: str | None,
-          default_graphs: tuple[str, ...], output: str, input_format: str | None) -> None:
+          retries: int, timeout: float, default_graphs: tuple[str, ...], output: str, input_format: str | None) -> None:
     """Run SPARQL over exported files (any format), the embedded store, or an endpoint.
 
     Give the query with --sparql, or run a shipped one with --name and --param NAME=VALUE.
@@ -216,7 +239,8 @@ def query(ctx: Context, files: tuple[str, ...], sparql: str | None, query_name: 
         from .endpoint import Endpoint
         from .engines import EndpointEngine
 
-        run(EndpointEngine(Endpoint.from_base(endpoint, layout, query_url=query_url), default_graphs))
+        ep = Endpoint.from_base(endpoint, layout, query_url=query_url, retries=retries, timeout=timeout)
+        run(EndpointEngine(ep, default_graphs))
     else:
         from .engines import GraphEngine
         from .rdfload import load_files
@@ -283,24 +307,6 @@ def load(ctx: Context, files: tuple[str, ...], store_path: str, graph: str | Non
             click.echo(f"{r.action} {r.source} -> <{r.graph}>: {r.triples} triples")
 
 
-def endpoint_options(fn: Callable) -> Callable:
-    """--endpoint and the options that locate and reach its services."""
-    for opt in reversed([
-        click.option("--endpoint", required=True, metavar="URL", help="The server's base URL."),
-        click.option("--layout", default="oxigraph", show_default=True, metavar="SERVER",
-                     help="Service paths under --endpoint: oxigraph, fuseki, graphdb, virtuoso, qlever."),
-        click.option("--query-url", default=None, metavar="URL", help="Override the query URL."),
-        click.option("--update-url", default=None, metavar="URL", help="Override the update URL."),
-        click.option("--store-url", default=None, metavar="URL", help="Override the Graph Store Protocol URL."),
-        click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10),
-                     help="Retries of a transient failure (connection refused, timeout, HTTP 429/502/503/504)."),
-        click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=1),
-                     help="Seconds to wait for each answer."),
-    ]):
-        fn = opt(fn)
-    return fn
-
-
 @main.command()
 @click.argument("file")
 @click.option("--graph", required=True, metavar="IRI", help="The named graph to publish into.")
@@ -311,7 +317,7 @@ def endpoint_options(fn: Callable) -> Callable:
 @click.option("--chunk-size", default=10000, show_default=True, type=click.IntRange(1),
               help="Triples per INSERT DATA request (--protocol update).")
 @click.option("--input-format", default=None, help="RDF format of the input when the suffix does not tell.")
-@endpoint_options
+@endpoint_options(required=True)
 @click.pass_obj
 @handle_errors
 def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_size: int, input_format: str | None,

@@ -41,6 +41,7 @@ class Layout:
     update: str
     store: str | None  # Graph Store Protocol service; None when the server has none
     base_example: str
+    graph_param: str = "graph"  # how the Graph Store service names the graph
 
 
 #: Service paths of the stores kgtool documents; only "oxigraph" is exercised by the tests.
@@ -48,8 +49,8 @@ LAYOUTS: dict[str, Layout] = {
     "oxigraph": Layout("query", "update", "store", "http://127.0.0.1:7878"),
     "fuseki": Layout("query", "update", "data", "http://127.0.0.1:3030/DATASET"),
     "graphdb": Layout("", "statements", "rdf-graphs/service", "http://127.0.0.1:7200/repositories/REPO"),
-    "virtuoso": Layout("sparql", "sparql", "sparql-graph-crud-auth", "http://127.0.0.1:8890"),
-    "qlever": Layout("", "", None, "http://127.0.0.1:7001"),
+    "virtuoso": Layout("sparql", "sparql", "sparql-graph-crud", "http://127.0.0.1:8890", "graph-uri"),
+    "qlever": Layout("", "", "", "http://127.0.0.1:7001"),
 }
 
 
@@ -171,6 +172,7 @@ class Endpoint:
     retries: int = 3
     backoff: float = 0.5
     timeout: float = 120.0
+    graph_param: str = "graph"
     session: requests.Session = field(default_factory=requests.Session, repr=False)
 
     @classmethod
@@ -196,6 +198,7 @@ class Endpoint:
             store_url=check_url(store_url, "graph store URL") if store_url
             else (_join(base, lay.store) if lay.store is not None else None),
             auth=auth_from_env(env),
+            graph_param=lay.graph_param,
             **options,
         )
         ep.session.headers["User-Agent"] = f"kgtool/{__version__}"
@@ -288,11 +291,11 @@ class Endpoint:
 
     def put_graph(self, graph: str, body: bytes, media_type: str) -> None:
         """Replace a named graph's content (HTTP PUT)."""
-        self.request("PUT", self._store_url(), params={"graph": graph}, data=body, headers={"Content-Type": media_type})
+        self.request("PUT", self._store_url(), params={self.graph_param: graph}, data=body, headers={"Content-Type": media_type})
 
     def post_graph(self, graph: str, body: bytes, media_type: str, *, idempotent: bool = True) -> None:
         """Add triples to a named graph (HTTP POST); not idempotent when the body has blank nodes."""
         self.request(
-            "POST", self._store_url(), idempotent=idempotent, params={"graph": graph}, data=body,
+            "POST", self._store_url(), idempotent=idempotent, params={self.graph_param: graph}, data=body,
             headers={"Content-Type": media_type},
         )

@@ -85,21 +85,35 @@ class GraphEngine:
 # --- pyoxigraph <-> rdflib terms -------------------------------------------------------------
 
 
+_DATATYPES: dict[str, URIRef] = {}
+_TYPED: dict[tuple[str, str], Literal] = {}  # rdflib parses each typed literal; years and dates repeat
+
+
 def from_oxigraph(term) -> Node | None:
     """An rdflib term for a pyoxigraph term (None stays None)."""
     import pyoxigraph as ox
 
     if term is None:
         return None
-    if isinstance(term, ox.NamedNode):
+    kind = type(term)
+    if kind is ox.NamedNode:
         return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
+    if kind is ox.Literal:
         if term.language:
             return Literal(term.value, lang=term.language)
         dt = term.datatype.value
-        return Literal(term.value) if dt == XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+        if dt == XSD_STRING:
+            return Literal(term.value)
+        key = (term.value, dt)
+        lit = _TYPED.get(key)
+        if lit is None:
+            uri = _DATATYPES.get(dt) or _DATATYPES.setdefault(dt, URIRef(dt))
+            lit = Literal(term.value, datatype=uri)
+            if len(_TYPED) < 100_000:
+                _TYPED[key] = lit
+        return lit
+    if kind is ox.BlankNode:
+        return BNode(term.value)
     raise TypeError(f"unsupported term {term!r}")
 
 

@@ -11,6 +11,7 @@ triple count is checked against the file afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Callable, Iterator
 from .endpoint import Endpoint
 from .errors import EndpointError, UsageError
 from .iris import parse_iri
-from .store import RdfSource, read_rdf
+from .rdfload import RdfSource, read_rdf
 from .terms import iri_ref
 
 NTRIPLES = "application/n-triples"
@@ -62,10 +63,9 @@ class Payload:
         value become one triple)."""
         import pyoxigraph as ox
 
-        n = len(self.lines)
         store = ox.Store()
-        store.load("".join(self.lines).encode("utf-8"), ox.RdfFormat.N_TRIPLES)
-        return {n, len(store)}
+        store.load(self.body(), ox.RdfFormat.N_TRIPLES)
+        return {len(self.lines), len(store)}
 
 
 def payload(src: RdfSource) -> Payload:
@@ -232,7 +232,7 @@ def _merge(p: _Pusher, graph: str) -> int:
 
 def _drop_quietly(ep: Endpoint, graph: str) -> None:
     """Best effort: remove a staging graph after a failure (the server may be gone)."""
-    quick = Endpoint(ep.query_url, ep.update_url, ep.store_url, ep.auth, retries=0, timeout=10, session=ep.session)
+    quick = dataclasses.replace(ep, retries=0, timeout=10.0)
     try:
         quick.update(f"DROP SILENT GRAPH {iri_ref(graph)}")
     except Exception:  # the original error is the one to report

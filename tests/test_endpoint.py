@@ -117,7 +117,7 @@ def test_layouts_place_the_services():
     assert graphdb.query_url == "http://h:7200/repositories/kg"
     assert graphdb.store_url == "http://h:7200/repositories/kg/rdf-graphs/service"
     qlever = Endpoint.from_base("http://h:7001", "qlever", env={})
-    assert qlever.store_url is None and qlever.update_url == "http://h:7001"
+    assert qlever.store_url == qlever.update_url == qlever.query_url == "http://h:7001"
     with pytest.raises(UsageError, match="choose from: " + ", ".join(LAYOUTS)):
         Endpoint.from_base("http://h", "blazegraph", env={})
 
@@ -147,3 +147,14 @@ def test_unexpected_answer_type(httpserver):
     httpserver.expect_request("/query").respond_with_response(Response("<html>login</html>", content_type="text/html"))
     with pytest.raises(EndpointError, match="unexpected answer type text/html"):
         endpoint(httpserver).query("ASK {}")
+
+
+def test_graph_store_requests_name_the_graph_as_the_server_expects(httpserver):
+    httpserver.expect_request("/store", method="PUT", query_string={"graph": "https://example.org/g"},
+                              headers={"Content-Type": "application/n-triples"}).respond_with_data("", status=204)
+    httpserver.expect_request("/sparql-graph-crud", method="POST", query_string={"graph-uri": "https://example.org/g"}
+                              ).respond_with_data("", status=201)
+    body = b"<https://x.org/a> <https://x.org/p> <https://x.org/b> .\n"
+    endpoint(httpserver).put_graph("https://example.org/g", body, "application/n-triples")
+    endpoint(httpserver, layout="virtuoso").post_graph("https://example.org/g", body, "application/n-triples")
+    assert [req.data for req, _ in httpserver.log] == [body, body]

@@ -65,6 +65,18 @@ def test_a_file_that_does_not_parse_leaves_the_old_graph(small_graph, tmp_path):
         assert graphs(store) == before
 
 
+def test_a_new_file_that_fails_part_way_leaves_no_graph(small_graph, tmp_path):
+    broken = tmp_path / "broken.nt"
+    lines = ntriples_lines(rec.graph_triples())
+    broken.write_text("".join(lines[:50]) + "<https://x.org/a> <https://x.org/b> .\n" + "".join(lines[50:]))
+    with open_store(tmp_path / "kg.db", create=True) as store:
+        store.load(small_graph)
+        with pytest.raises(InputError, match=r"broken\.nt: cannot parse as nt: .*line 51"):
+            store.load(broken)
+        assert graphs(store) == {file_graph_iri(small_graph): len(rec.graph_triples())}
+        assert file_graph_iri(broken) not in store.graphs()
+
+
 def test_the_store_persists_and_the_catalog_names_the_sources(small_graph, tmp_path):
     path = tmp_path / "kg.db"
     with open_store(path, create=True) as store:
@@ -148,3 +160,58 @@ def test_the_store_canonicalizes_literals_so_exports_never_come_from_it(tmp_path
         store.load(f)
         (row,) = store.engine().query("SELECT ?o WHERE { ?s ?p ?o }").rows
         assert str(row[0]) == "0.5"
+
+
+def test_replacing_a_graph_that_is_most_of_the_store_rebuilds_it(small_graph, tmp_path):
+    """The rebuild path: a fresh database with the other graphs and the new file, swapped in."""
+    small = tmp_path / "small.nt"
+    small.write_text("".join(ntriples_lines(rec.graph_triples())[:3]), encoding="utf-8")
+    path = tmp_path / "kg.db"
+    with open_store(path, create=True) as store:
+        store.load_files([small_graph, small])
+        before_small = store.engine().query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{file_graph_iri(small)}> {{ ?s ?p ?o }} }}").rows
+        lines = ntriples_lines(rec.graph_triples())
+        changed = tmp_path / "changed.nt"
+        changed.write_text("".join(lines[5:]), encoding="utf-8")
+        r = store.load(changed, graph=file_graph_iri(small_graph))
+        assert r.action == "replaced" and r.triples == len(lines) - 5
+        assert graphs(store) == {file_graph_iri(small_graph): len(lines) - 5, file_graph_iri(small): 3}
+        after_small = store.engine().query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{file_graph_iri(small)}> {{ ?s ?p ?o }} }}").rows
+        assert sorted(map(tuple, after_small)) == sorted(map(tuple, before_small))
+        # A broken file on the rebuild path leaves the old store whole and no half-built copy.
+        changed.write_text("".join(lines[:20]) + "<https://x.org/a> .\n", encoding="utf-8")
+        with pytest.raises(InputError, match="changed.nt: cannot parse as nt"):
+            store.load(changed, graph=file_graph_iri(small_graph))
+        assert graphs(store) == {file_graph_iri(small_graph): len(lines) - 5, file_graph_iri(small): 3}
+        assert store.graphs()[file_graph_iri(small_graph)]["triples"] == len(lines) - 5
+    assert sorted(p.name for p in path.iterdir()) == [CATALOG, "oxigraph"]
+    with open_store(path) as store:  # and it reopens as it was
+        assert graphs(store)[file_graph_iri(small)] == 3
+
+
+def test_an_interrupted_swap_is_finished_on_open(small_graph, tmp_path):
+    path = tmp_path / "kg.db"
+    with open_store(path, create=True) as store:
+        store.load(small_graph)
+    (path / "oxigraph").rename(path / "oxigraph.new")  # as if killed between the two renames
+    (path / "oxigraph.old").mkdir()
+    with open_store(path) as store:
+        assert graphs(store) == {file_graph_iri(small_graph): len(rec.graph_triples())}
+    assert sorted(p.name for p in path.iterdir()) == [CATALOG, "oxigraph"]
+
+
+def test_replacing_a_small_graph_deletes_it_in_place(small_graph, tmp_path):
+    lines = ntriples_lines(rec.graph_triples())
+    small = tmp_path / "small.nt"
+    small.write_text("".join(lines[:3]), encoding="utf-8")
+    with open_store(tmp_path / "kg.db", create=True) as store:
+        store.load_files([small_graph, small])
+        database = store.store
+        small.write_text("".join(lines[3:7]), encoding="utf-8")
+        assert store.load(small).action == "replaced"
+        assert store.store is database  # no rebuild
+        assert graphs(store) == {file_graph_iri(small_graph): len(lines), file_graph_iri(small): 4}
+        small.write_text("".join(lines[:2]) + "<https://x.org/a> .\n", encoding="utf-8")
+        with pytest.raises(InputError, match="small.nt: cannot parse as nt"):
+            store.load(small)
+        assert graphs(store) == {file_graph_iri(small_graph): len(lines), file_graph_iri(small): 4}
