@@ -297,11 +297,8 @@ def load(ctx: Context, files: tuple[str, ...], store_path: str, graph: str | Non
 
     Loading a file again replaces its graph; an unchanged file is skipped.
     """
-    from .named_queries import iri_term
     from .store import open_store
 
-    if graph is not None:
-        graph = str(iri_term(graph, "--graph"))
     with open_store(store_path, create=True) as store:
         for r in store.load_files(files, graph, input_format, force=force, progress=ctx.progress):
             click.echo(f"{r.action} {r.source} -> <{r.graph}>: {r.triples} triples")
@@ -330,12 +327,11 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
     against the file.
     """
     from .endpoint import Endpoint
-    from .named_queries import iri_term
     from .publish import push_file
 
     ep = Endpoint.from_base(endpoint, layout, query_url=query_url, update_url=update_url, store_url=store_url,
                             retries=retries, timeout=timeout)
-    r = push_file(file, ep, str(iri_term(graph, "--graph")), protocol=protocol, mode=mode, chunk_size=chunk_size,
+    r = push_file(file, ep, graph, protocol=protocol, mode=mode, chunk_size=chunk_size,
                   fmt=input_format, progress=ctx.progress)
     click.echo(
         f"pushed {r.source} -> <{r.graph}> ({r.protocol}, {r.mode}): {r.file_triples} triples in the file, "

@@ -163,7 +163,7 @@ class StoreEngine:
         except SyntaxError as e:
             raise _sparql_error(e) from None
         except RuntimeError as e:  # e.g. binding a variable the query does not project
-            raise UsageError(f"SPARQL error: {' '.join(str(e).split())[:300]}") from None
+            raise _sparql_error(e) from None
         return QueryResult("SELECT", names, rows)
 
     def triple_count(self) -> int:

@@ -33,11 +33,6 @@ _YEAR = re.compile(r"^-?\d{4,}$")
 _PARAM_LINE = re.compile(r"^#\s*@param\s+(?P<name>[A-Za-z_]\w*)\s+(?P<type>\w+)(?:=(?P<default>\S+))?\s*(?P<doc>.*)$")
 
 
-def iri_term(value: str, what: str = "value") -> URIRef:
-    """A validated absolute IRI (see iris.parse_iri)."""
-    return parse_iri(value, what)
-
-
 def _integer(value: str, what: str) -> Literal:
     if not _INTEGER.match(value.strip()):
         raise UsageError(f"{what} must be an integer, got {value!r}")
@@ -56,7 +51,7 @@ def _string(value: str, what: str) -> Literal:
 
 #: parameter type -> (how to write it in --param, converter to an RDF term)
 PARAM_TYPES: dict[str, tuple[str, Callable[[str, str], Node]]] = {
-    "iri": ("IRI", iri_term),
+    "iri": ("IRI", parse_iri),
     "integer": ("N", _integer),
     "year": ("YYYY", _year),
     "string": ("TEXT", _string),

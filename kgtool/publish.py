@@ -165,7 +165,7 @@ def push_file(
         raise UsageError(f"unknown protocol {protocol!r} (choose from: gsp, update)")
     if mode not in ("replace", "merge"):
         raise UsageError(f"unknown mode {mode!r} (choose from: replace, merge)")
-    graph = str(parse_iri(graph, "the graph"))
+    graph = str(parse_iri(graph, "--graph"))
     src = read_rdf(path, fmt)
     data = payload(src)
     progress(f"{src.name}: {len(data.lines)} triples")

@@ -47,11 +47,6 @@ def _cell(term, fmt: TurtleTerms) -> str:
     return str(term)
 
 
-def rows_of(result: Result) -> tuple[list[str], list[list]]:
-    names = [str(v) for v in result.vars or []]
-    return names, [list(row) for row in result]
-
-
 def render_table(names: list[str], rows: list[list]) -> str:
     fmt = TurtleTerms(PREFIXES)
     cells = [[_cell(t, fmt) for t in row] for row in rows]

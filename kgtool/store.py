@@ -24,6 +24,7 @@ from typing import Callable, Iterable
 from .atomic import write_files_atomically
 from .engines import StoreEngine
 from .errors import InputError, UsageError
+from .iris import parse_iri
 from .rdfload import RdfSource, oxigraph_format, read_rdf
 
 DATA_DIR = "oxigraph"
@@ -157,6 +158,8 @@ class KgStore:
             if str(path) == "-":
                 raise UsageError("give --graph IRI when loading from stdin")
             graph = file_graph_iri(path)
+        else:
+            graph = str(parse_iri(graph, "--graph"))
         src = read_rdf(path, fmt)
         g = ox.NamedNode(graph)
         entries = self._catalog["graphs"]

@@ -8,10 +8,10 @@ from rdflib import Literal, URIRef
 import citation_records as rec
 from kgtool.engines import GraphEngine
 from kgtool.errors import UsageError
+from kgtool.iris import parse_iri
 from kgtool.named_queries import (
     describe_queries,
     get_query,
-    iri_term,
     parse_header,
     parse_param_options,
     run_named,
@@ -131,8 +131,8 @@ def test_param_options():
         parse_param_options(["min=1", "min=2"])
 
 
-def test_iri_term_accepts_angle_brackets():
-    assert iri_term("<urn:x:y>") == URIRef("urn:x:y")
+def test_parse_iri_accepts_angle_brackets():
+    assert parse_iri("<urn:x:y>") == URIRef("urn:x:y")
 
 
 # --- answers, computed from the records ---------------------------------------------------------
