@@ -238,3 +238,9 @@ def test_installed_entry_point_pushes(oxigraph, small_graph, graph):
     assert r.returncode == 0, r.stderr
     assert "kgtool: sending" in r.stderr and "moving the staged graph" in r.stderr
     assert oxigraph.triples(graph) == file_triples(small_graph)
+
+
+def test_cli_push_refuses_a_graph_that_is_not_an_iri(small_graph):
+    r = CliRunner().invoke(main, ["push", str(small_graph), "--endpoint", "http://127.0.0.1:1", "--graph", "page one"])
+    assert r.exit_code == 2
+    assert r.output == "kgtool: error: --graph must be an absolute IRI without spaces or any of <>\"{}|^`\\, got 'page one'\n"
