@@ -246,26 +246,92 @@ def validate(ctx: Context, files: tuple[str, ...], shapes_path: str | None, outp
     sys.exit(0 if report.conforms else EXIT_INVALID)
 
 
+def endpoint_options(required: bool, services: tuple[str, ...] = ("query", "update", "store")) -> Callable:
+    """--endpoint and the options that locate and reach its services."""
+    opts = [
+        click.option("--endpoint", required=required, default=None, metavar="URL",
+                     help="The SPARQL server's base URL (see --layout)."),
+        click.option("--layout", default="oxigraph", show_default=True, metavar="SERVER",
+                     help="Service paths under --endpoint: oxigraph, fuseki, graphdb, virtuoso, qlever."),
+    ]
+    what = {"query": "SPARQL query", "update": "SPARQL update", "store": "Graph Store Protocol"}
+    opts += [click.option(f"--{svc}-url", default=None, metavar="URL", help=f"Override the {what[svc]} service URL.")
+             for svc in services]
+    opts += [
+        click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10),
+                     help="Retries of a transient failure (connection refused, timeout, HTTP 429/502/503/504)."),
+        click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(min=1),
+                     help="Seconds to wait for each answer."),
+    ]
+
+    def decorate(fn: Callable) -> Callable:
+        for opt in reversed(opts):
+            fn = opt(fn)
+        return fn
+
+    return decorate
+
+
 @main.command()
 @click.argument("files", nargs=-1)
 @click.option("--sparql", "sparql", default=None, help="The query text, or @FILE to read it from a file ('@-' for stdin).")
+@click.option("--name", "query_name", default=None, help="Run a shipped query by name (see --list).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of the shipped query, bound as an RDF term; repeatable.")
+@click.option("--list", "list_queries", is_flag=True, help="List the shipped queries and their parameters, then exit.")
+@click.option("--store", "store_path", default=None, metavar="DIR", help="Query the embedded store (see 'kgtool load').")
+@endpoint_options(required=False, services=("query",))
+@click.option("--default-graph", "default_graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: query the merge of these graphs (default: the server's default graph).")
 @click.option("--format", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.pass_obj
 @handle_errors
-def query(ctx: Context, files: tuple[str, ...], sparql: str | None, output: str, input_format: str | None) -> None:
-    """Run a SPARQL query over one or more exported files (any format)."""
-    from .errors import UsageError
-    from .query import render_result, run_query
-    from .rdfload import load_files
+def query(ctx: Context, files: tuple[str, ...], sparql: str | None, query_name: str | None, params: tuple[str, ...],
+          list_queries: bool, store_path: str | None, endpoint: str | None, layout: str, query_url: str | None,
+          retries: int, timeout: float, default_graphs: tuple[str, ...], output: str, input_format: str | None) -> None:
+    """Run SPARQL over exported files (any format), the embedded store, or an endpoint.
 
-    if not sparql:
-        raise UsageError("give a query with --sparql 'SELECT ...' or --sparql @query.rq")
-    if not files:
-        raise UsageError("give one or more RDF files to query")
-    text = _read_query(sparql)
-    graph = load_files(files, input_format)
-    click.echo(render_result(run_query(graph, text), output), nl=False)
+    Give the query with --sparql, or run a shipped one with --name and --param NAME=VALUE.
+    """
+    from .errors import UsageError
+    from .named_queries import describe_queries, parse_param_options, run_named
+    from .query import render_result
+
+    if list_queries:
+        click.echo(describe_queries(), nl=False)
+        return
+    if (sparql is None) == (query_name is None):
+        raise UsageError("give a query with --sparql 'SELECT ...' or --sparql @query.rq, or a shipped one with --name (see --list)")
+    if params and not query_name:
+        raise UsageError("--param goes with --name (a shipped query declares its parameters)")
+    if sum(map(bool, (files, store_path, endpoint))) != 1:
+        raise UsageError("give RDF files to query, or --store DIR, or --endpoint URL (exactly one of them)")
+    if default_graphs and not endpoint:
+        raise UsageError("--default-graph goes with --endpoint")
+    values = parse_param_options(params)
+    text = _read_query(sparql) if sparql is not None else None
+
+    def run(engine) -> None:
+        result = run_named(engine, query_name, values) if query_name else engine.query(text)
+        click.echo(render_result(result, output), nl=False)
+
+    if store_path:
+        from .store import open_store
+
+        with open_store(store_path, read_only=True) as store:
+            run(store.engine())
+    elif endpoint:
+        from .endpoint import Endpoint
+        from .engines import EndpointEngine
+
+        ep = Endpoint.from_base(endpoint, layout, query_url=query_url, retries=retries, timeout=timeout)
+        run(EndpointEngine(ep, default_graphs))
+    else:
+        from .engines import GraphEngine
+        from .rdfload import load_files
+
+        run(GraphEngine(load_files(files, input_format)))
 
 
 def _read_query(spec: str) -> str:
@@ -278,18 +344,28 @@ def _read_query(spec: str) -> str:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1)
+@click.option("--store", "store_path", default=None, metavar="DIR", help="Compute from the embedded store instead of files.")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.pass_obj
 @handle_errors
-def stats(ctx: Context, files: tuple[str, ...], output: str, input_format: str | None) -> None:
+def stats(ctx: Context, files: tuple[str, ...], store_path: str | None, output: str, input_format: str | None) -> None:
     """Works, citations, triples and each hub's reception, computed from the graph."""
-    from .rdfload import load_graph
+    from .errors import UsageError
     from .stats import compute_stats, render_stats_json, render_stats_text
 
-    graph = load_graph(files, input_format)
-    s = compute_stats(graph)
+    if bool(files) == bool(store_path):
+        raise UsageError("give RDF files, or --store DIR (one of them)")
+    if store_path:
+        from .store import open_store
+
+        with open_store(store_path, read_only=True) as store:
+            s = compute_stats(store.engine())
+    else:
+        from .rdfload import load_graph
+
+        s = compute_stats(load_graph(files, input_format))
     click.echo(render_stats_json(s) if output == "json" else render_stats_text(s), nl=False)
 
 
@@ -354,6 +430,62 @@ def serve(ctx: Context, site_dir: str, port: int, host: str) -> None:
         pass
     finally:
         server.server_close()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--store", "store_path", required=True, metavar="DIR", help="The store folder (created when missing).")
+@click.option("--graph", default=None, metavar="IRI",
+              help="The graph to load one file into (default: the file's absolute file: URI).")
+@click.option("--force", is_flag=True, help="Reload files even when their bytes have not changed.")
+@click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
+@click.pass_obj
+@handle_errors
+def load(ctx: Context, files: tuple[str, ...], store_path: str, graph: str | None, force: bool, input_format: str | None) -> None:
+    """Load RDF files into the embedded store, one named graph per file.
+
+    Loading a file again replaces its graph; an unchanged file is skipped.
+    """
+    from .store import open_store
+
+    with open_store(store_path, create=True) as store:
+        for r in store.load_files(files, graph, input_format, force=force, progress=ctx.progress):
+            click.echo(f"{r.action} {r.source} -> <{r.graph}>: {r.triples} triples")
+
+
+@main.command()
+@click.argument("file")
+@click.option("--graph", required=True, metavar="IRI", help="The named graph to publish into.")
+@click.option("--protocol", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
+              help="gsp: SPARQL 1.1 Graph Store HTTP Protocol; update: SPARQL 1.1 Update only (INSERT DATA).")
+@click.option("--mode", type=click.Choice(["replace", "merge"]), default="replace", show_default=True,
+              help="replace the graph (atomically), or merge the file's triples into it.")
+@click.option("--chunk-size", default=10000, show_default=True, type=click.IntRange(1),
+              help="Triples per INSERT DATA request (--protocol update).")
+@click.option("--input-format", default=None, help="RDF format of the input when the suffix does not tell.")
+@endpoint_options(required=True)
+@click.pass_obj
+@handle_errors
+def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_size: int, input_format: str | None,
+         endpoint: str, layout: str, query_url: str | None, update_url: str | None, store_url: str | None,
+         retries: int, timeout: float) -> None:
+    """Publish an RDF file into a named graph of a SPARQL triple store.
+
+    Credentials come from KGTOOL_ENDPOINT_TOKEN (bearer) or KGTOOL_ENDPOINT_USER and
+    KGTOOL_ENDPOINT_PASSWORD (basic). After the push the graph's triple count is checked
+    against the file.
+    """
+    from .endpoint import Endpoint
+    from .push import push_file
+
+    ep = Endpoint.from_base(endpoint, layout, query_url=query_url, update_url=update_url, store_url=store_url,
+                            retries=retries, timeout=timeout)
+    r = push_file(file, ep, graph, protocol=protocol, mode=mode, chunk_size=chunk_size,
+                  fmt=input_format, progress=ctx.progress)
+    click.echo(
+        f"pushed {r.source} -> <{r.graph}> ({r.protocol}, {r.mode}): {r.file_triples} triples in the file, "
+        f"{r.graph_triples} in the graph"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,3 +38,15 @@ class UsageError(KgtoolError):
 class ApiError(KgtoolError):
     """A scholarly API failed, or answered something unusable; the message names the URL
     (never a key or password)."""
+
+
+class EndpointError(KgtoolError):
+    """A SPARQL endpoint could not be reached or refused a request; carries its answer.
+
+    ``maybe_applied`` is true when the request reached the server but no answer came back,
+    so it may have taken effect.
+    """
+
+    def __init__(self, message: str, *, maybe_applied: bool = False):
+        super().__init__(message)
+        self.maybe_applied = maybe_applied

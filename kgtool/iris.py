@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import quote
 
 from rdflib import URIRef
@@ -23,6 +24,23 @@ def check_base(base: str) -> str:
     if not base.endswith(("/", "#")):
         base += "/"
     return base
+
+
+# An absolute IRI: a scheme, then only characters IRIs may hold (RFC 3987 excludes these).
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\\x7f-\x9f]+$")
+
+
+def parse_iri(value: str, what: str = "value") -> URIRef:
+    """A user-given absolute IRI, validated (surrounding <> are allowed and dropped).
+
+    Refuses anything that could end an IRI early in SPARQL or Turtle text.
+    """
+    v = value.strip()
+    if v.startswith("<") and v.endswith(">"):
+        v = v[1:-1]
+    if not _ABSOLUTE_IRI.match(v):
+        raise UsageError(f"{what} must be an absolute IRI without spaces or any of <>\"{{}}|^`\\, got {value!r}")
+    return URIRef(v)
 
 
 def _segment(value: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
@@ -13,6 +13,9 @@ from rdflib.query import Result
 from .errors import UsageError
 from .terms import TurtleTerms, nt_term
 from .vocab import PREFIXES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engines import QueryResult
 
 OUTPUT_FORMATS = ("table", "csv", "tsv", "json")
 
@@ -42,11 +45,6 @@ def _cell(term, fmt: TurtleTerms) -> str:
     if isinstance(term, BNode):
         return f"_:{term}"
     return str(term)
-
-
-def rows_of(result: Result) -> tuple[list[str], list[list]]:
-    names = [str(v) for v in result.vars or []]
-    return names, [list(row) for row in result]
 
 
 def render_table(names: list[str], rows: list[list]) -> str:
@@ -104,17 +102,23 @@ def render_json(names: list[str], rows: list[list]) -> str:
 RENDERERS = {"table": render_table, "csv": render_csv, "tsv": render_tsv, "json": render_json}
 
 
-def render_result(result: Result, output: str) -> str:
-    """Text for a SELECT (rows), ASK (true/false) or CONSTRUCT/DESCRIBE (Turtle) result."""
+def render_result(result: "Result | QueryResult", output: str) -> str:
+    """Text for a SELECT (rows), ASK (true/false) or CONSTRUCT/DESCRIBE (Turtle) result.
+
+    Takes an rdflib Result or an engines.QueryResult (from the store or an endpoint).
+    """
+    from .engines import QueryResult
+
     if output not in RENDERERS:
         raise UsageError(f"unknown output format {output!r} (choose from: {', '.join(OUTPUT_FORMATS)})")
-    if result.type == "ASK":
+    if isinstance(result, Result):
+        result = QueryResult.from_rdflib(result)
+    if result.kind == "ASK":
         if output == "json":
-            return json.dumps({"head": {}, "boolean": bool(result.askAnswer)}) + "\n"
-        return ("true" if result.askAnswer else "false") + "\n"
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
+            return json.dumps({"head": {}, "boolean": bool(result.boolean)}) + "\n"
+        return ("true" if result.boolean else "false") + "\n"
+    if result.kind == "CONSTRUCT":
         from .export import turtle_text
 
-        return turtle_text(result.graph)  # type: ignore[arg-type]
-    names, rows = rows_of(result)
-    return RENDERERS[output](names, rows)
+        return turtle_text(result.triples)
+    return RENDERERS[output](result.names, result.rows)

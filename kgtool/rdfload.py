@@ -1,9 +1,12 @@
-"""Load exported RDF files (any of kgtool's formats, optionally gzipped) into rdflib."""
+"""Read exported RDF files (any of kgtool's formats, optionally gzipped): into rdflib, or as
+bytes with their format for the embedded store and for publishing (parsed by pyoxigraph)."""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -49,21 +52,65 @@ def rdf_format(path: str | Path, explicit: str | None = None) -> str:
         ) from None
 
 
-def parse_into(ds: Dataset, path: str | Path, fmt: str | None = None) -> None:
-    """Parse one file into a dataset (triples into the default graph, quads into theirs)."""
+def oxigraph_format(parser: str):
+    """The pyoxigraph RdfFormat for one of the parser names above."""
+    import pyoxigraph as ox
+
+    return {
+        "turtle": ox.RdfFormat.TURTLE,
+        "nt": ox.RdfFormat.N_TRIPLES,
+        "nquads": ox.RdfFormat.N_QUADS,
+        "trig": ox.RdfFormat.TRIG,
+        "json-ld": ox.RdfFormat.JSON_LD,
+        "xml": ox.RdfFormat.RDF_XML,
+    }[parser]
+
+
+@dataclass(frozen=True)
+class RdfSource:
+    """One RDF file read into memory (decompressed), with its format and digest."""
+
+    name: str
+    data: bytes
+    parser: str  # one of PARSERS' values
+    sha256: str
+
+    @property
+    def is_quads(self) -> bool:
+        return self.parser in QUAD_FORMATS
+
+    def triples(self):
+        """Parse with pyoxigraph, yielding (s, p, o) pyoxigraph terms; graph names are dropped."""
+        import pyoxigraph as ox
+
+        try:
+            for q in ox.parse(self.data, format=oxigraph_format(self.parser)):
+                yield q.subject, q.predicate, q.object
+        except SyntaxError as e:
+            raise InputError(f"cannot parse as {self.parser}: {' '.join(str(e).split())[:300]}", source=self.name) from None
+
+
+def read_rdf(path: str | Path, fmt: str | None = None) -> RdfSource:
+    """Read an RDF file ('-' is stdin, '.gz' is decompressed) without parsing it yet."""
     name, data = read_bytes(path)
+    parser = rdf_format(path, fmt)
     if name.endswith(".gz"):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as e:
             raise InputError(f"not a valid gzip file ({e})", source=name) from None
-    parser = rdf_format(path, fmt)
+    return RdfSource(name, data, parser, hashlib.sha256(data).hexdigest())
+
+
+def parse_into(ds: Dataset, path: str | Path, fmt: str | None = None) -> None:
+    """Parse one file into a dataset (triples into the default graph, quads into theirs)."""
+    src = read_rdf(path, fmt)
     try:
-        target = ds if parser in QUAD_FORMATS else ds.default_graph
-        target.parse(io.BytesIO(data), format=parser)
+        target = ds if src.is_quads else ds.default_graph
+        target.parse(io.BytesIO(src.data), format=src.parser)
     except Exception as e:  # rdflib raises many unrelated types for bad syntax
         first = " ".join(str(e).split())[:300] or type(e).__name__
-        raise InputError(f"cannot parse as {parser}: {first}", source=name) from None
+        raise InputError(f"cannot parse as {src.parser}: {first}", source=src.name) from None
 
 
 def load_files(paths: Iterable[str | Path], fmt: str | None = None) -> Dataset:

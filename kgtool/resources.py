@@ -26,6 +26,11 @@ def shapes_dir() -> Path:
     return _data_dir("shapes")
 
 
+def queries_dir() -> Path:
+    """The shipped SPARQL queries (kgtool/queries/*.rq, inside the package)."""
+    return _PKG / "queries"
+
+
 def ontology_file() -> Path:
     return ontology_dir() / "kgtool.ttl"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from rdflib import Graph
 
-from .query import run_query
+from .engines import Engine, engine_for
 from .vocab import KG
 
 COUNTS = """
@@ -42,7 +42,7 @@ GROUP BY ?work ?title ?polarity ?role ?share
 ORDER BY ?title ?work"""
 
 DISTRIBUTION = """
-SELECT ?label ?share ?n WHERE {
+SELECT DISTINCT ?work ?link ?prop ?label ?share ?n WHERE {
   ?r kg:receptionOf ?work ; ?link ?row .
   ?row ?prop ?label .
   OPTIONAL { ?row kg:share ?share }
@@ -61,35 +61,40 @@ def _num(lit):
     return float(v) if isinstance(v, Decimal) else v
 
 
-def compute_stats(graph: Graph) -> dict:
-    """Counts of works, citations and triples, and each hub's reception."""
-    row = next(iter(run_query(graph, COUNTS)))
+def compute_stats(source: "Graph | Engine") -> dict:
+    """Counts of works, citations and triples, and each hub's reception.
+
+    ``source`` is an rdflib Graph or any engine (the embedded store, an endpoint): the same
+    SPARQL runs on each.
+    """
+    engine = engine_for(source)
+    row = engine.query(COUNTS).records()[0]
     out: dict = {
-        "triples": len(graph),
-        "works": int(row.works),
-        "citations": int(row.citations),
-        "cited_works": int(row.cited_works),
-        "citing_works": int(row.citing_works),
+        "triples": engine.triple_count(),
+        "works": int(row["works"]),
+        "citations": int(row["citations"]),
+        "cited_works": int(row["cited_works"]),
+        "citing_works": int(row["citing_works"]),
         "receptions": [],
     }
-    for r in run_query(graph, RECEPTIONS):
+    for r in engine.query(RECEPTIONS).records():
         rec = {
-            "work": str(r.work),
-            "title": str(r.title) if r.title is not None else None,
-            "polarity": _label(r.polarity),
-            "most_common_role": _label(r.role),
-            "most_common_role_share": _num(r.share),
-            "citations": int(r.citations),
-            "representative": int(r.representative),
-            "citing_with_summary": int(r.with_summary),
+            "work": str(r["work"]),
+            "title": str(r["title"]) if r["title"] is not None else None,
+            "polarity": _label(r["polarity"]),
+            "most_common_role": _label(r["role"]),
+            "most_common_role_share": _num(r["share"]),
+            "citations": int(r["citations"]),
+            "representative": int(r["representative"]),
+            "citing_with_summary": int(r["with_summary"]),
         }
         for key, link, prop in (
             ("roles", KG.hasRoleShare, KG.role),
             ("polarities", KG.hasPolarityShare, KG.polarity),
         ):
-            rows = run_query(graph, DISTRIBUTION, {"work": r.work, "link": link, "prop": prop})
+            rows = engine.query(DISTRIBUTION, {"work": r["work"], "link": link, "prop": prop}).records()
             rec[key] = [
-                {"label": _label(d.label), "share": _num(d.share), "count": _num(d["n"])} for d in rows
+                {"label": _label(d["label"]), "share": _num(d["share"]), "count": _num(d["n"])} for d in rows
             ]
         out["receptions"].append(rec)
     return out

@@ -1,0 +1,239 @@
+"""Publish an RDF file into a named graph of a SPARQL triple store.
+
+Two protocols: the SPARQL 1.1 Graph Store HTTP Protocol (one PUT or POST of N-Triples) and,
+for stores without it, SPARQL 1.1 Update (``INSERT DATA`` in bounded chunks).
+
+``replace`` is atomic for readers: the data goes into a temporary graph first, its triple
+count is checked, and one ``MOVE`` request swaps it in. A failure before the MOVE leaves the
+old graph as it was. ``merge`` adds the file's triples to the graph. Either way the graph's
+triple count is checked against the file afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .endpoint import Endpoint
+from .errors import EndpointError, UsageError
+from .iris import parse_iri
+from .rdfload import RdfSource, read_rdf
+from .terms import iri_ref
+
+NTRIPLES = "application/n-triples"
+CHUNK_BYTES = 4_000_000  # an INSERT DATA request never grows much past this
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What a push did, and the counts that were checked."""
+
+    source: str
+    graph: str
+    protocol: str
+    mode: str
+    file_triples: int
+    graph_triples: int
+    requests: int
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A file's distinct triples as N-Triples lines, in file order."""
+
+    lines: list[str]
+    has_blank_nodes: bool
+    source: RdfSource
+
+    def body(self) -> bytes:
+        return "".join(self.lines).encode("utf-8")
+
+    def counts(self) -> set[int]:
+        """Triple counts a store may report for this data: as written, and after canonicalizing
+        typed literals (Oxigraph stores "0.50"^^xsd:decimal as "0.5", so two spellings of one
+        value become one triple)."""
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        store.load(self.body(), ox.RdfFormat.N_TRIPLES)
+        return {len(self.lines), len(store)}
+
+
+def payload(src: RdfSource) -> Payload:
+    """Parse the file (quads lose their graph names) into distinct N-Triples lines."""
+    import pyoxigraph as ox
+
+    seen: dict[str, None] = {}
+    bnodes = False
+    for s, p, o in src.triples():
+        if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
+            bnodes = True
+        seen[f"{s} {p} {o} .\n"] = None
+    return Payload(list(seen), bnodes, src)
+
+
+def temp_graph(graph: str) -> str:
+    """The staging graph of a replace: one per target graph, so a failed push's leftovers are
+    dropped by the next push (two concurrent pushes to one graph are not supported)."""
+    return f"urn:kgtool:push:{hashlib.sha256(graph.encode('utf-8')).hexdigest()[:32]}"
+
+
+def chunks(lines: list[str], size: int, max_bytes: int = CHUNK_BYTES) -> Iterator[list[str]]:
+    """Consecutive runs of at most ``size`` lines and about ``max_bytes`` bytes."""
+    chunk: list[str] = []
+    nbytes = 0
+    for line in lines:
+        if chunk and (len(chunk) >= size or nbytes + len(line) > max_bytes):
+            yield chunk
+            chunk, nbytes = [], 0
+        chunk.append(line)
+        nbytes += len(line)
+    if chunk:
+        yield chunk
+
+
+class _Pusher:
+    def __init__(self, ep: Endpoint, data: Payload, protocol: str, chunk_size: int, progress: Progress):
+        self.ep = ep
+        self.data = data
+        self.protocol = protocol
+        self.chunk_size = chunk_size
+        self.progress = progress
+        self.requests = 0
+        self._counts: set[int] | None = None
+
+    def matches(self, count: int) -> bool:
+        """Whether a store's count for the whole file is right (canonical forms are computed
+        only when the plain count differs)."""
+        if count == len(self.data.lines):
+            return True
+        if self._counts is None:
+            self._counts = self.data.counts()
+        return count in self._counts
+
+    def update(self, text: str, *, idempotent: bool = True) -> None:
+        self.requests += 1
+        self.ep.update(text, idempotent=idempotent)
+
+    def count(self, graph: str) -> int:
+        self.requests += 1
+        return self.ep.count(graph)
+
+    def upload(self, graph: str, *, replace: bool) -> None:
+        """Send every triple into ``graph`` (which is empty when replace is true)."""
+        lines = self.data.lines
+        if self.protocol == "gsp":
+            self.requests += 1
+            body = self.data.body()
+            self.progress(f"sending {len(lines)} triples ({len(body)} bytes) to <{graph}>")
+            if replace:
+                self.ep.put_graph(graph, body, NTRIPLES)
+            else:
+                self.ep.post_graph(graph, body, NTRIPLES, idempotent=not self.data.has_blank_nodes)
+            return
+        parts = list(chunks(lines, self.chunk_size))
+        target = iri_ref(graph)
+        sent = 0
+        for i, part in enumerate(parts, start=1):
+            self.update(f"INSERT DATA {{ GRAPH {target} {{\n{''.join(part)}}} }}", idempotent=not self.data.has_blank_nodes)
+            sent += len(part)
+            self.progress(f"sent chunk {i}/{len(parts)} ({sent}/{len(lines)} triples) to <{graph}>")
+
+
+def push_file(
+    path: str | Path,
+    endpoint: Endpoint,
+    graph: str,
+    *,
+    protocol: str = "gsp",
+    mode: str = "replace",
+    chunk_size: int = 10_000,
+    fmt: str | None = None,
+    progress: Progress = _quiet,
+) -> PushResult:
+    """Publish one RDF file into ``graph``; raises EndpointError when the store disagrees."""
+    if protocol not in ("gsp", "update"):
+        raise UsageError(f"unknown protocol {protocol!r} (choose from: gsp, update)")
+    if mode not in ("replace", "merge"):
+        raise UsageError(f"unknown mode {mode!r} (choose from: replace, merge)")
+    graph = str(parse_iri(graph, "--graph"))
+    src = read_rdf(path, fmt)
+    data = payload(src)
+    progress(f"{src.name}: {len(data.lines)} triples")
+    if protocol == "update" and data.has_blank_nodes:
+        n_chunks = sum(1 for _ in chunks(data.lines, chunk_size))
+        if n_chunks > 1:
+            raise UsageError(
+                f"{src.name}: has blank nodes and needs {n_chunks} INSERT DATA requests, which would split each "
+                "blank node into several; use --protocol gsp or a larger --chunk-size"
+            )
+    p = _Pusher(endpoint, data, protocol, chunk_size, progress)
+    if mode == "replace":
+        after = _replace(p, graph)
+    else:
+        after = _merge(p, graph)
+    return PushResult(src.name, graph, protocol, mode, len(data.lines), after, p.requests)
+
+
+def _replace(p: _Pusher, graph: str) -> int:
+    if not p.data.lines:
+        p.update(f"DROP SILENT GRAPH {iri_ref(graph)}")
+        return p.count(graph)
+    tmp = temp_graph(graph)
+    p.update(f"DROP SILENT GRAPH {iri_ref(tmp)}")  # a failed push's leftovers
+    try:
+        p.upload(tmp, replace=True)
+        staged = p.count(tmp)
+    except EndpointError as e:
+        _drop_quietly(p.ep, tmp)
+        raise EndpointError(f"{e}; <{graph}> was left as it was") from None
+    if not p.matches(staged):
+        _drop_quietly(p.ep, tmp)
+        raise EndpointError(
+            f"the staging graph <{tmp}> holds {staged} triples but the file has {len(p.data.lines)}; "
+            f"<{graph}> was left as it was"
+        )
+    p.progress(f"moving the staged graph into <{graph}>")
+    try:
+        p.update(f"MOVE GRAPH {iri_ref(tmp)} TO GRAPH {iri_ref(graph)}", idempotent=False)
+    except EndpointError as e:
+        _drop_quietly(p.ep, tmp)
+        if e.maybe_applied:
+            raise EndpointError(f"{e}; the MOVE into <{graph}> may or may not have happened: push again") from None
+        raise EndpointError(f"{e}; <{graph}> was left as it was") from None
+    after = p.count(graph)
+    if not p.matches(after):
+        raise EndpointError(f"after the push <{graph}> holds {after} triples but the file has {len(p.data.lines)}")
+    return after
+
+
+def _merge(p: _Pusher, graph: str) -> int:
+    before = p.count(graph)
+    p.upload(graph, replace=False)
+    after = p.count(graph)
+    n = len(p.data.lines)
+    least = max(before, n if after >= n else min(p.data.counts()))
+    if not least <= after <= before + n:
+        raise EndpointError(
+            f"after merging {n} triples into <{graph}> (which held {before}) it holds {after}; "
+            f"expected between {least} and {before + n}"
+        )
+    return after
+
+
+def _drop_quietly(ep: Endpoint, graph: str) -> None:
+    """Best effort: remove a staging graph after a failure (the server may be gone)."""
+    quick = dataclasses.replace(ep, retries=0, timeout=10.0)
+    try:
+        quick.update(f"DROP SILENT GRAPH {iri_ref(graph)}")
+    except Exception:  # the original error is the one to report
+        pass

@@ -1,0 +1,167 @@
+"""Real servers for the tests: the Oxigraph SPARQL server, and a small auth-checking proxy."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def oxigraph_binary() -> str:
+    """The `oxigraph` server from the PyPI package, beside this Python or on PATH."""
+    import sys
+
+    here = Path(sys.executable).parent / "oxigraph"
+    found = str(here) if here.exists() else shutil.which("oxigraph")
+    if not found:
+        raise RuntimeError("the oxigraph server is not installed (pip install oxigraph)")
+    return found
+
+
+class OxigraphServer:
+    """`oxigraph serve` on 127.0.0.1 and a free port, persisting to ``location``."""
+
+    def __init__(self, location: Path, *, union_default_graph: bool = True):
+        self.location = location
+        self.union = union_default_graph
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20.0) -> "OxigraphServer":
+        cmd = [oxigraph_binary(), "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}"]
+        if self.union:
+            cmd.append("--union-default-graph")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                raise RuntimeError(f"oxigraph exited with {self.proc.returncode}: {err[-500:]}")
+            try:
+                r = requests.get(f"{self.url}/query", params={"query": "ASK {}"}, timeout=1)
+                if r.status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"oxigraph did not answer on {self.url} within {timeout}s")
+
+    def stop(self) -> None:
+        """Kill the server (abruptly, as a crash would) and wait until it is gone."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        if self.proc is not None and self.proc.stderr:
+            self.proc.stderr.close()
+        self.proc = None
+
+    def count(self, graph: str) -> int:
+        q = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        r = requests.get(f"{self.url}/query", params={"query": q}, headers={"Accept": "application/sparql-results+json"}, timeout=10)
+        r.raise_for_status()
+        return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+    def triples(self, graph: str) -> set[tuple[str, str, str]]:
+        q = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        r = requests.get(f"{self.url}/query", params={"query": q}, headers={"Accept": "application/sparql-results+json"}, timeout=10)
+        r.raise_for_status()
+        return {
+            (b["s"]["value"], b["p"]["value"], b["o"]["value"]) for b in r.json()["results"]["bindings"]
+        }
+
+
+BodyFilter = Callable[[str, str, bytes], bytes]
+
+
+class AuthProxy:
+    """A reverse proxy on 127.0.0.1 that checks Basic or Bearer credentials, then forwards.
+
+    ``body_filter(method, path, body)`` may rewrite request bodies on their way, to play a
+    store that silently loses data.
+    """
+
+    def __init__(self, upstream: str, *, user: str | None = None, password: str | None = None,
+                 token: str | None = None, body_filter: BodyFilter | None = None):
+        expected = set()
+        if user is not None:
+            expected.add("Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
+        if token is not None:
+            expected.add(f"Bearer {token}")
+        self.refused = 0
+        proxy = self
+        up = upstream.removeprefix("http://")
+        host, port = up.split(":")
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if expected and self.headers.get("Authorization") not in expected:
+                    proxy.refused += 1
+                    msg = b"401 Unauthorized: bad credentials\n"
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="kgtool-test"')
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(msg)))
+                    self.end_headers()
+                    self.wfile.write(msg)
+                    return
+                if body_filter is not None:
+                    body = body_filter(self.command, self.path, body)
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("authorization", "host", "content-length", "connection")}
+                conn = http.client.HTTPConnection(host, int(port), timeout=60)
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    r = conn.getresponse()
+                    data = r.read()
+                finally:
+                    conn.close()
+                self.send_response(r.status, r.reason)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "AuthProxy":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def env_without_credentials() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("KGTOOL_ENDPOINT_")}

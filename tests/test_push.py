@@ -1,0 +1,246 @@
+"""Publishing into a real Oxigraph server started on 127.0.0.1 by the fixtures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+import citation_records as rec
+from kgtool.cli import main
+from kgtool.endpoint import Endpoint
+from kgtool.engines import EndpointEngine
+from kgtool.errors import EndpointError, UsageError
+from kgtool.export import ntriples_lines
+from kgtool.named_queries import run_named, shipped_queries
+from kgtool.push import push_file, temp_graph
+from kgtool.store import open_store
+from servers import AuthProxy
+
+
+def ep(url: str, **kw) -> Endpoint:
+    kw.setdefault("backoff", 0.01)
+    kw.setdefault("env", {})
+    return Endpoint.from_base(url, **kw)
+
+
+@pytest.fixture
+def graph(request) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")
+    return f"https://example.org/g/{slug}"
+
+
+def file_triples(path) -> set[tuple[str, str, str]]:
+    return {(str(s), str(p), str(o)) for s, p, o in Graph().parse(path)}
+
+
+def write_nt(path, lines) -> None:
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize("protocol", ["gsp", "update"])
+def test_push_puts_exactly_the_files_triples_in_the_graph(oxigraph, small_graph, graph, protocol):
+    r = push_file(small_graph, ep(oxigraph.url), graph, protocol=protocol, chunk_size=25)
+    n = len(rec.graph_triples())
+    assert (r.file_triples, r.graph_triples) == (n, n)
+    assert oxigraph.triples(graph) == file_triples(small_graph)
+    assert oxigraph.count(temp_graph(graph)) == 0  # the staging graph is gone
+
+
+@pytest.mark.parametrize("protocol", ["gsp", "update"])
+def test_pushing_again_changes_nothing(oxigraph, small_graph, graph, protocol):
+    for mode in ("replace", "replace", "merge"):
+        push_file(small_graph, ep(oxigraph.url), graph, protocol=protocol, mode=mode, chunk_size=40)
+        assert oxigraph.triples(graph) == file_triples(small_graph)
+
+
+@pytest.mark.parametrize("protocol", ["gsp", "update"])
+def test_replace_drops_what_the_new_file_lacks_and_merge_keeps_it(oxigraph, tmp_path, graph, protocol):
+    lines = ntriples_lines(rec.graph_triples())
+    first, second = tmp_path / "first.nt", tmp_path / "second.nt"
+    write_nt(first, lines[:60])
+    write_nt(second, lines[40:])
+    push_file(first, ep(oxigraph.url), graph, protocol=protocol, chunk_size=25)
+    r = push_file(second, ep(oxigraph.url), graph, protocol=protocol, mode="replace", chunk_size=25)
+    assert oxigraph.triples(graph) == file_triples(second) and r.graph_triples == len(lines) - 40
+    push_file(first, ep(oxigraph.url), graph, protocol=protocol, mode="replace")
+    r = push_file(second, ep(oxigraph.url), graph, protocol=protocol, mode="merge", chunk_size=25)
+    assert oxigraph.triples(graph) == file_triples(first) | file_triples(second)
+    assert r.graph_triples == len(lines)
+
+
+def test_an_empty_file_empties_the_graph(oxigraph, small_graph, tmp_path, graph):
+    push_file(small_graph, ep(oxigraph.url), graph)
+    empty = tmp_path / "empty.nt"
+    empty.write_text("")
+    assert push_file(empty, ep(oxigraph.url), graph).graph_triples == 0
+    assert oxigraph.count(graph) == 0
+
+
+def test_two_spellings_of_one_value_still_pass_the_count_check(oxigraph, tmp_path, graph):
+    f = tmp_path / "d.nt"
+    dec = "<http://www.w3.org/2001/XMLSchema#decimal>"
+    f.write_text(f'<https://x.org/a> <https://x.org/v> "0.5"^^{dec} .\n<https://x.org/a> <https://x.org/v> "0.50"^^{dec} .\n')
+    r = push_file(f, ep(oxigraph.url), graph)
+    assert (r.file_triples, r.graph_triples) == (2, 1)  # Oxigraph keeps one canonical "0.5"
+
+
+def _drop_every_other_triple(method: str, path: str, body: bytes) -> bytes:
+    """A store that silently loses half of what it is sent."""
+    if method in ("PUT", "POST") and (path.startswith("/store") or b"INSERT DATA" in body):
+        lines = body.decode().split("\n")
+        keep = [ln for i, ln in enumerate(lines) if not ln.startswith("<") or i % 2 == 0]
+        return "\n".join(keep).encode()
+    return body
+
+
+@pytest.mark.parametrize("protocol", ["gsp", "update"])
+def test_the_count_check_catches_a_store_that_loses_triples(oxigraph, small_graph, tmp_path, graph, protocol):
+    old = tmp_path / "old.nt"
+    write_nt(old, ntriples_lines(rec.graph_triples())[:5])
+    push_file(old, ep(oxigraph.url), graph)
+    with AuthProxy(oxigraph.url, body_filter=_drop_every_other_triple) as lossy:
+        with pytest.raises(EndpointError, match=r"staging graph .* holds \d+ triples but the file has \d+; .* was left as it was"):
+            push_file(small_graph, ep(lossy.url), graph, protocol=protocol)
+        with pytest.raises(EndpointError, match=r"after merging \d+ triples into .* it holds \d+; expected between"):
+            push_file(small_graph, ep(lossy.url), graph, protocol=protocol, mode="merge")
+    assert len(oxigraph.triples(graph)) < len(rec.graph_triples())
+
+
+@pytest.mark.parametrize("protocol", ["update", "gsp"])
+def test_readers_never_see_half_a_graph(oxigraph, small_graph, tmp_path, graph, protocol):
+    old = tmp_path / "old.nt"
+    write_nt(old, ntriples_lines(rec.graph_triples())[:7])
+    push_file(old, ep(oxigraph.url), graph)
+    seen = []
+
+    def reader(message: str) -> None:  # runs between the push's requests
+        seen.append(oxigraph.triples(graph))
+
+    push_file(small_graph, ep(oxigraph.url), graph, protocol=protocol, chunk_size=20, progress=reader)
+    assert len(seen) >= 3
+    assert all(s == file_triples(old) for s in seen)
+    assert oxigraph.triples(graph) == file_triples(small_graph)
+
+
+@pytest.mark.parametrize("when", ["after the first chunk", "before the move"])
+def test_the_server_dying_mid_push_leaves_the_old_graph(own_oxigraph, small_graph, tmp_path, graph, when):
+    old = tmp_path / "old.nt"
+    write_nt(old, ntriples_lines(rec.graph_triples())[:9])
+    push_file(old, ep(own_oxigraph.url), graph)
+
+    def crash(message: str) -> None:
+        if (when == "after the first chunk" and message.startswith("sent chunk 1/")) or (
+            when == "before the move" and message.startswith("moving")
+        ):
+            own_oxigraph.stop()
+
+    with pytest.raises(EndpointError) as e:
+        push_file(small_graph, ep(own_oxigraph.url, retries=2), graph, protocol="update", chunk_size=20, progress=crash)
+    assert "connection refused (after 3 attempts)" in str(e.value)
+    assert f"<{graph}> was left as it was" in str(e.value)
+
+    own_oxigraph.start()
+    assert own_oxigraph.triples(graph) == file_triples(old)
+    # The next push goes through and clears what the broken one staged.
+    push_file(small_graph, ep(own_oxigraph.url), graph, protocol="update", chunk_size=20)
+    assert own_oxigraph.triples(graph) == file_triples(small_graph)
+    assert own_oxigraph.count(temp_graph(graph)) == 0
+
+
+def test_blank_nodes_are_not_split_across_update_chunks(oxigraph, tmp_path, graph):
+    f = tmp_path / "b.ttl"
+    f.write_text("<https://x.org/a> <https://x.org/p> [ <https://x.org/q> 1 ; <https://x.org/r> 2 ] .\n")
+    with pytest.raises(UsageError, match="blank nodes and needs 3 INSERT DATA requests"):
+        push_file(f, ep(oxigraph.url), graph, protocol="update", chunk_size=1)
+    assert push_file(f, ep(oxigraph.url), graph, protocol="update").graph_triples == 3
+    assert push_file(f, ep(oxigraph.url), graph, protocol="gsp").graph_triples == 3
+
+
+@pytest.mark.parametrize("scheme", ["basic", "bearer"])
+def test_credentials_from_the_environment(oxigraph, small_graph, graph, scheme):
+    if scheme == "basic":
+        proxy_kw, good, bad = (
+            {"user": "editor", "password": "c0rrect-horse"},
+            {"KGTOOL_ENDPOINT_USER": "editor", "KGTOOL_ENDPOINT_PASSWORD": "c0rrect-horse"},
+            {"KGTOOL_ENDPOINT_USER": "editor", "KGTOOL_ENDPOINT_PASSWORD": "wr0ng-battery"},
+        )
+    else:
+        proxy_kw, good, bad = {"token": "t0ken-good"}, {"KGTOOL_ENDPOINT_TOKEN": "t0ken-good"}, {"KGTOOL_ENDPOINT_TOKEN": "t0ken-bad"}
+    with AuthProxy(oxigraph.url, **proxy_kw) as proxy:
+        assert push_file(small_graph, ep(proxy.url, env=good), graph).graph_triples == len(rec.graph_triples())
+        with pytest.raises(EndpointError) as e:
+            push_file(small_graph, ep(proxy.url, env=bad), graph, mode="merge")
+        assert "HTTP 401" in str(e.value) and "refused access" in str(e.value)
+        secret = next(iter(bad.values())) if scheme == "bearer" else bad["KGTOOL_ENDPOINT_PASSWORD"]
+        assert secret not in str(e.value)
+        assert proxy.refused == 1  # refused once, not retried
+        with pytest.raises(EndpointError, match="HTTP 401.*set the credentials"):
+            push_file(small_graph, ep(proxy.url), graph)
+
+
+def test_cli_push_with_a_wrong_password_exits_2_and_never_prints_it(oxigraph, small_graph, graph, monkeypatch):
+    with AuthProxy(oxigraph.url, user="editor", password="c0rrect-horse") as proxy:
+        monkeypatch.setenv("KGTOOL_ENDPOINT_USER", "editor")
+        monkeypatch.setenv("KGTOOL_ENDPOINT_PASSWORD", "wr0ng-battery")
+        r = CliRunner().invoke(main, ["push", str(small_graph), "--endpoint", proxy.url, "--graph", graph])
+        assert r.exit_code == 2
+        assert "HTTP 401" in r.output and "wr0ng-battery" not in r.output
+        monkeypatch.setenv("KGTOOL_ENDPOINT_PASSWORD", "c0rrect-horse")
+        r = CliRunner().invoke(main, ["-q", "push", str(small_graph), "--endpoint", proxy.url, "--graph", graph, "--protocol", "update"])
+        assert r.exit_code == 0, r.output
+        n = len(rec.graph_triples())
+        assert r.output == f"pushed {small_graph} -> <{graph}> (update, replace): {n} triples in the file, {n} in the graph\n"
+        assert "c0rrect-horse" not in r.output
+
+
+def test_cli_push_reports_an_unreachable_endpoint(small_graph):
+    from servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    r = CliRunner().invoke(main, ["push", str(small_graph), "--endpoint", url, "--graph", "https://example.org/g", "--retries", "0"])
+    assert r.exit_code == 2
+    assert r.output.strip().endswith(f"kgtool: error: POST {url}/update: connection refused")
+
+
+def test_endpoint_queries_answer_as_the_embedded_store_does(oxigraph, small_graph, tmp_path, graph):
+    push_file(small_graph, ep(oxigraph.url), graph)
+    remote = EndpointEngine(ep(oxigraph.url), default_graphs=[graph])
+    params = {"citing-works": {"work": rec.iri(rec.HUB)}, "references": {"work": rec.iri(rec.E)},
+              "reception": {"hub": rec.iri(rec.HUB)}, "co-citation": {"min": "1"}}
+    with open_store(tmp_path / "kg.db", create=True) as store:
+        store.load(small_graph)
+        for name in shipped_queries():
+            local = run_named(store.engine(), name, params.get(name))
+            there = run_named(remote, name, params.get(name))
+            assert local.rows, name
+            assert (there.names, there.rows) == (local.names, local.rows), name
+
+
+def test_cli_query_through_the_endpoint(own_oxigraph, small_graph, graph):
+    """With --union-default-graph the server's default graph is every graph, as in the store."""
+    push_file(small_graph, ep(own_oxigraph.url), graph)
+    r = CliRunner().invoke(main, ["query", "--endpoint", own_oxigraph.url, "--name", "most-cited", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0] == "work,title,citations"
+    assert [(ln.split(",")[0], int(ln.split(",")[-1])) for ln in lines[1:]] == rec.most_cited()
+
+
+def test_installed_entry_point_pushes(oxigraph, small_graph, graph):
+    exe = [sys.executable, "-m", "kgtool"]
+    r = subprocess.run([*exe, "push", str(small_graph), "--endpoint", oxigraph.url, "--graph", graph],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "kgtool: sending" in r.stderr and "moving the staged graph" in r.stderr
+    assert oxigraph.triples(graph) == file_triples(small_graph)
+
+
+def test_cli_push_refuses_a_graph_that_is_not_an_iri(small_graph):
+    r = CliRunner().invoke(main, ["push", str(small_graph), "--endpoint", "http://127.0.0.1:1", "--graph", "page one"])
+    assert r.exit_code == 2
+    assert r.output == "kgtool: error: --graph must be an absolute IRI without spaces or any of <>\"{}|^`\\, got 'page one'\n"
