@@ -45,12 +45,24 @@ def title_hash(title: str) -> str:
     return hashlib.sha256(normalize_title(title).encode("utf-8")).hexdigest()[:16]
 
 
-def work_key(doi: str | None, arxiv: str | None, title: str | None) -> tuple[str, str]:
-    """The (scheme, value) a work is known by: DOI, else arXiv id, else its title hash."""
+def work_key(
+    doi: str | None,
+    arxiv: str | None,
+    title: str | None,
+    extra_ids: tuple[tuple[str, str], ...] = (),
+) -> tuple[str, str]:
+    """The (scheme, value) a work is known by: DOI, else arXiv id, else its title hash.
+
+    A work that has none of these (a citation dump names it only by, e.g., an OpenCitations
+    OMID or an OpenAlex id) is known by its first other identifier.
+    """
     if doi:
         return ("doi", doi)
     if arxiv:
         return ("arxiv", arxiv)
     if title and normalize_title(title):
         return ("title", title_hash(title))
-    raise ValueError("a work needs a DOI, an arXiv id or a title")
+    for scheme, value in extra_ids:
+        if scheme and value:
+            return (scheme, value)
+    raise ValueError("a work needs a DOI, an arXiv id, a title or another identifier")

@@ -58,7 +58,7 @@ def merge_citations(a: Citation, b: Citation) -> Citation:
 
 
 def key_of(work: Work) -> tuple[str, str]:
-    return work_key(work.doi, work.arxiv, work.title)
+    return work_key(work.doi, work.arxiv, work.title, work.extra_ids)
 
 
 def resolve(bundles: Iterable[Bundle]) -> Resolved:
