@@ -22,7 +22,7 @@ from collections import deque
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import iris
 from .dedupe import SpillFiles
@@ -119,24 +119,29 @@ def convert_dump(
     jobs: int | None = None,
     progress: Report = quiet,
     tmp_dir: str | Path | None = None,
+    out_stream: IO[bytes] | None = None,
 ) -> ConvertResult:
     """Stream one dump ('-' is stdin) into out_dir/STEM[-NNNNN].<to>: all files or none.
 
-    ``jobs`` worker processes map the records (default: one per CPU; 1 maps in this process).
+    With ``out_stream`` the RDF goes to that binary stream instead (no parts; temporary files
+    go to ``tmp_dir``, else the system's). ``jobs`` worker processes map the records (default:
+    one per CPU when the dump is larger than a few MB; 1 maps in this process).
     """
     base = iris.check_base(base)
     _, _, kind = parse_output(to)
     if split is not None and split < 1:
         raise UsageError(f"--split must be a positive number of triples, got {split}")
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"cannot create the output folder {out}: {e.strerror}") from None
+    if out_stream is None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"cannot create the output folder {out}: {e.strerror}") from None
+    scratch = tmp_dir if tmp_dir is not None else (None if out_stream is not None else out)
     stem = stem or default_stem(path)
     name = "<stdin>" if str(path) == "-" else str(path)
     with ExitStack() as stack:
-        file = stack.enter_context(spooled_stdin(tmp_dir or out)) if name == "<stdin>" else Path(path)
+        file = stack.enter_context(spooled_stdin(scratch)) if name == "<stdin>" else Path(path)
         dump = stack.enter_context(open_dump(file, name))
         fmt = detect_format(dump, dump_format)
         progress(f"hashing {name}")
@@ -147,8 +152,8 @@ def convert_dump(
         if jobs is None:
             jobs = available_cpus() if dump.size > 2 * CHUNK_BYTES else 1
         workers = stack.enter_context(Workers(jobs, job))  # before the writer thread: forks first
-        spill = stack.enter_context(SpillFiles(tmp_dir or out, job.fanout))
-        writer = open_writer(out, stem, to, split)
+        spill = stack.enter_context(SpillFiles(scratch, job.fanout))
+        writer = open_writer(None if out_stream is not None else out, stem, to, split, out_stream)
         meter = ProgressMeter(progress, f"converting {name}", dump.size)
         records = citations = 0
         try:

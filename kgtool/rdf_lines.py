@@ -35,8 +35,18 @@ _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
 
 
-def file_kind(path: Path) -> str:
-    """'nt', 'nq', or a parsed format name, from the suffix (a trailing .gz is ignored)."""
+_EXPLICIT = {"nt": "nt", "ntriples": "nt", "nq": "nq", "nquads": "nq", "ttl": "ttl", "turtle": "ttl",
+             "trig": "trig", "jsonld": "jsonld", "json-ld": "jsonld", "xml": "xml", "rdfxml": "xml", "n3": "n3"}
+
+
+def file_kind(path: Path, explicit: str | None = None) -> str:
+    """'nt', 'nq', or a parsed format name: ``explicit`` (--input-format), else from the suffix
+    (a trailing .gz is ignored)."""
+    if explicit:
+        try:
+            return _EXPLICIT[explicit.lower()]
+        except KeyError:
+            raise InputError(f"unknown RDF format {explicit!r} (choose from: nt, nq, ttl, trig, jsonld, xml)") from None
     name = path.name.lower()
     if name.endswith(".gz"):
         name = name[:-3]

@@ -159,6 +159,35 @@ def _close(out: IO[bytes], raw: IO[bytes]) -> None:
     raw.close()
 
 
+class StreamFile:
+    """The PartFiles interface over an open binary stream (stdout): one part, nothing to rename."""
+
+    def __init__(self, stream: IO[bytes], *, gzip_output: bool, header: bytes = b""):
+        self._raw = stream
+        self._out: IO[bytes] = gzip.GzipFile(filename="", mode="wb", fileobj=stream, compresslevel=GZIP_LEVEL,
+                                             mtime=0) if gzip_output else stream
+        if header:
+            self._out.write(header)
+
+    def new_part(self) -> None:  # pragma: no cover - split is refused for streams
+        raise UsageError("--split writes files; it cannot be used with --out -")
+
+    def write_bytes(self, data: bytes) -> None:
+        self._out.write(data)
+
+    def commit(self) -> list[Path]:
+        if self._out is not self._raw:
+            self._out.close()
+        self._raw.flush()
+        return []
+
+    def abort(self) -> None:
+        try:
+            self._raw.flush()
+        except (OSError, ValueError):
+            pass
+
+
 class PartWriter:
     """Formatted output, chunk by chunk, into parts of about ``split`` triples.
 
@@ -166,7 +195,7 @@ class PartWriter:
     part before a chunk that would overflow it, so that no subject block is cut.
     """
 
-    def __init__(self, files: PartFiles, split: int | None, by_lines: bool):
+    def __init__(self, files: "PartFiles | StreamFile", split: int | None, by_lines: bool):
         self.files = files
         self.split = split
         self.by_lines = by_lines
@@ -312,11 +341,18 @@ def formatter_for(kind: str, graph: str | None) -> LineFormatter | TurtleFormatt
     return LineFormatter(graph if kind == "nq" else None)
 
 
-def open_writer(out_dir: Path, stem: str, to: str, split: int | None) -> PartWriter:
-    """A writer for --to (nt, nq, ttl, each optionally .gz) into out_dir/stem[-NNNNN].ext."""
+def open_writer(out_dir: Path | None, stem: str, to: str, split: int | None,
+                stream: IO[bytes] | None = None) -> PartWriter:
+    """A writer for --to (nt, nq, ttl, each optionally .gz) into out_dir/stem[-NNNNN].ext, or to
+    ``stream`` (then without parts)."""
     suffix, gz, kind = parse_output(to)
     if split is not None and split < 1:
         raise UsageError(f"--split must be a positive number of triples, got {split}")
     header = TurtleFormatter.header() if kind == "ttl" else b""
+    if stream is not None:
+        if split is not None:
+            raise UsageError("--split writes files; it cannot be used with --out -")
+        return PartWriter(StreamFile(stream, gzip_output=gz, header=header), None, by_lines=kind != "ttl")
+    assert out_dir is not None
     files = PartFiles(out_dir, stem, suffix, gzip_output=gz, split=split is not None, header=header)
     return PartWriter(files, split, by_lines=kind != "ttl")

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Iterator
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from .errors import InputError
+from .errors import InputError, UsageError
 from .progress import ProgressMeter, Report as ProgressReport, quiet
 from .rdf_lines import canonical_chunk, expand_inputs, file_kind, line_chunks, parsed_lines
 from .shacl_plan import Constraint, Plan, compile_plan
@@ -809,6 +809,60 @@ class _Neg:
 
 
 # -- the API ---------------------------------------------------------------------------------
+ENGINES = ("auto", "pyshacl", "stream")
+#: Above this much data (gzip counted at 5x), "auto" streams instead of loading into pySHACL.
+STREAM_THRESHOLD = 16 << 20
+
+
+def choose_engine(paths: Iterable[str | Path], engine: str = "auto") -> str:
+    """'pyshacl' or 'stream' for these inputs: folders and large inputs stream."""
+    if engine not in ENGINES:
+        raise UsageError(f"unknown validation engine {engine!r} (choose from: {', '.join(ENGINES)})")
+    paths = [str(p) for p in paths]
+    if engine != "auto":
+        if engine == "stream" and "-" in paths:
+            raise UsageError("the streaming validator reads files, not stdin ('-'); use --engine pyshacl")
+        return engine
+    if "-" in paths:
+        return "pyshacl"
+    size = 0
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            return "stream"
+        if p.is_file():
+            size += p.stat().st_size * (5 if p.name.lower().endswith(".gz") else 1)
+    return "stream" if size > STREAM_THRESHOLD else "pyshacl"
+
+
+def validate_paths(
+    paths: Iterable[str | Path],
+    shapes_path: str | Path | None = None,
+    *,
+    engine: str = "auto",
+    input_format: str | None = None,
+    collect: bool = False,
+    jobs: int | None = None,
+    progress: ProgressReport = quiet,
+) -> Report:
+    """Validate files or folders with pySHACL (small) or the streaming validator (large, folders).
+
+    Both give the same Report (results, groups and counts); see choose_engine.
+    """
+    from .validate import load_shapes, validate_graph
+
+    paths = list(paths)
+    shapes = load_shapes(shapes_path)
+    if choose_engine(paths, engine) == "pyshacl":
+        from .rdfload import load_graph
+
+        graph = load_graph([p if str(p) == "-" else f for p in paths
+                            for f in ([p] if str(p) == "-" else expand_inputs([p]))], input_format)
+        progress(f"validating {len(graph):,} triples with pySHACL")
+        return validate_graph(graph, shapes)
+    return validate_files(paths, shapes, jobs=jobs, collect=collect, progress=progress, input_format=input_format)
+
+
 def validate_files(
     paths: Iterable[str | Path],
     shapes: Graph,
@@ -818,6 +872,7 @@ def validate_files(
     progress: ProgressReport = quiet,
     tmp_dir: str | Path | None = None,
     fanout: int | None = None,
+    input_format: str | None = None,
 ) -> StreamedReport:
     """Validate RDF files (or folders of them) against ``shapes``, streaming; see module doc.
 
@@ -825,6 +880,8 @@ def validate_files(
     holds counts per group and the first examples, in memory that does not grow with the data.
     """
     files = expand_inputs(list(paths))
+    for f in files:
+        file_kind(f, input_format)  # an unknown suffix fails before any work
     shapes_ttl = shapes.serialize(format="turtle")
     plan = compile_plan(shapes)  # fails early on shapes this validator cannot run
     total_bytes = sum(f.stat().st_size for f in files)
@@ -840,7 +897,7 @@ def validate_files(
     gc.disable()  # as in the workers
     try:
         with _QuietRdflib():
-            return _run(files, plan, pool, tmp, fanout, collect, progress, total_bytes)
+            return _run(files, plan, pool, tmp, fanout, collect, progress, total_bytes, input_format)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -849,14 +906,14 @@ def validate_files(
 
 
 def _run(files: list[Path], plan: Plan, pool: _Pool, tmp: Path, fanout: int, collect: bool,
-         progress: ProgressReport, total_bytes: int) -> StreamedReport:
+         progress: ProgressReport, total_bytes: int, input_format: str | None) -> StreamedReport:
     out_files = _BucketFiles(tmp)
     subclass_lines: list[str] = []
     meter = ProgressMeter(progress, "validating: reading", total_bytes)
     triples = 0
     with out_files:
         for f in files:
-            kind = file_kind(f)
+            kind = file_kind(f, input_format)
             if kind in ("nt", "nq"):
                 chunks = ((str(f), first, data, fanout) for first, data in line_chunks(f, _CHUNK))
                 parts: Iterator = pool.map("partition", chunks)

@@ -144,7 +144,11 @@ def iter_lines(lines: Iterable[str], name: str, first_line: int = 1) -> Iterator
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise InputError(f"not valid JSON ({e.msg} at column {e.colno})", source=name, line=line_no) from None
-        yield _parse(obj, name, line_no)
+        if isinstance(obj, dict) and isinstance(obj.get("results"), list) and "id" not in obj:
+            for work in obj["results"]:  # an API list page saved as one line
+                yield _parse(work, name, line_no)
+        else:
+            yield _parse(obj, name, line_no)
 
 
 def is_json_lines(first_line: str) -> bool:
