@@ -6,12 +6,13 @@ by a stable hash (CRC-32) of its subject, behind a small filter that drops recen
 ``SpillFiles`` appends the buckets to files; at the end ``drain_bucket`` reads one bucket back
 alone, deduplicates its lines and groups them by subject, subjects and lines sorted. The result
 depends only on the set of lines, never on their order, on the filter, or on how the work was
-split between processes. A bucket larger than ``max_bytes`` is split again with another hash,
-so memory stays bounded however large the input.
+split between processes. A bucket larger than ``max_bytes`` is split again into ranges of
+subjects, so memory stays bounded however large the input.
 """
 
 from __future__ import annotations
 
+import bisect
 import shutil
 import tempfile
 import zlib
@@ -119,13 +120,25 @@ def drain_bucket(path: Path, fanout: int = FANOUT, max_bytes: int = MAX_BUCKET_B
 
 
 def _split(path: Path, fanout: int, max_bytes: int, level: int) -> Iterator[tuple[str, list[str]]]:
-    # Another seed for CRC-32 at each level, so that the lines of one bucket do spread out.
-    parts = [path.with_name(f"{path.name}.{i:04d}") for i in range(fanout)]
+    # Split by ranges of subjects (cut points from a sample), not by hash: the ranges, each
+    # sorted, then come out in order, so the bucket reads the same however (or whether) it was
+    # split; where the cuts fall does not matter.
+    with open(path, "rb") as fh:
+        total = sum(1 for _ in fh)
+    step = max(1, total // (fanout * 64))
+    sample = []
+    with open(path, "rb") as fh:
+        for i, raw in enumerate(fh):
+            if i % step == 0:
+                sample.append(raw[: raw.index(b" ")])
+    sample.sort()
+    cuts = sorted(set(sample[len(sample) * k // fanout] for k in range(1, fanout)))
+    parts = [path.with_name(f"{path.name}.{i:04d}") for i in range(len(cuts) + 1)]
     outs = [open(p, "wb") for p in parts]
     try:
         with open(path, "rb") as fh:
             for raw in fh:
-                outs[zlib.crc32(raw[: raw.index(b" ")], level) % fanout].write(raw)
+                outs[bisect.bisect_right(cuts, raw[: raw.index(b" ")])].write(raw)
     finally:
         for o in outs:
             o.close()

@@ -30,3 +30,9 @@ def shared_hub_sample(shared_dir: Path) -> Path:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+# tests/planted.py (a generator of graphs with planted violations) is imported by tests and bench.
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
