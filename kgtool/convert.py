@@ -37,7 +37,7 @@ from .progress import ProgressMeter, Report, quiet
 from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import formatter_for, open_writer, parse_output
 
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 19
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,8 @@ def convert_dump(
                 records += result.records
                 citations += result.citations
                 meter.update(records, writer.triples + spill.lines, dump.position())
-            progress(f"writing {spill.lines:,} lines about works, deduplicated")
+            meter.update(records, writer.triples + spill.lines, dump.size, force=True)
+            progress(f"writing the works: {spill.lines:,} lines to deduplicate")
             for data, triples in workers.map("drain", ((p,) for p in spill.finish())):
                 writer.write(data, triples)
             files = writer.commit()
@@ -175,7 +176,7 @@ def convert_dump(
         except BaseException:
             writer.abort()
             raise
-        meter.update(records, writer.triples, dump.size, force=True)
+        progress(f"done: {records:,} records, {writer.triples:,} triples in {meter.elapsed():.1f} s")
         return ConvertResult(name, fmt.name, files, records, citations, writer.triples, meter.elapsed())
 
 

@@ -30,7 +30,7 @@ def bucket_of(subject: str, fanout: int = FANOUT) -> int:
 class BucketRouter:
     """Sorts lines into buckets by subject; ``take()`` hands over what was collected."""
 
-    def __init__(self, fanout: int = FANOUT, recent: int = 1 << 15):
+    def __init__(self, fanout: int = FANOUT, recent: int = 1 << 14):
         self.fanout = fanout
         self._recent_max = recent
         self._recent: set[str] = set()

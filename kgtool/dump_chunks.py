@@ -29,8 +29,8 @@ from .stream_writers import formatter_for
 Item = Citation | tuple[Work, tuple[Citation, ...]]
 
 #: How many recently mapped works a worker remembers (about 120 bytes each).
-MAPPED_WORKS = 1 << 18
-SEEN_OBJECTS = 1 << 16
+MAPPED_WORKS = 1 << 17
+SEEN_OBJECTS = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -148,10 +148,6 @@ class ChunkMapper:
             else:
                 out.extend(fmt.lines(block))
         return ChunkOutput("".join(out).encode("utf-8"), triples, self.router.take(), records, citations)
-
-    def format_lines(self, lines: list[str]) -> tuple[bytes, int]:
-        """Lines formatted in the output syntax (for the source node)."""
-        return self.formatter.block(lines).encode("utf-8"), len(lines)
 
     def drain(self, path: Path) -> tuple[bytes, int]:
         """One dedupe bucket: its distinct lines, grouped by subject, formatted."""

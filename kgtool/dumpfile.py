@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import os
 import shutil
 import sys
@@ -88,11 +87,6 @@ def open_dump(path: str | Path, name: str | None = None) -> Iterator[DumpInput]:
         yield DumpInput(display, p, stream, raw, size, compressed)
     finally:
         raw.close()
-
-
-def text_lines(dump: DumpInput) -> io.TextIOWrapper:
-    """The dump as UTF-8 text (a BOM is dropped); newline='' as the csv module wants."""
-    return io.TextIOWrapper(dump.stream, encoding="utf-8-sig", newline="")
 
 
 def peek(dump: DumpInput, n: int = 4096) -> bytes:

@@ -31,7 +31,7 @@ def check_base(base: str) -> str:
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _segment(value: str) -> str:
     # '/' stays (DOI suffixes and old arXiv ids nest); everything outside the unreserved
     # set is percent-encoded so that SICI-style DOIs ('<', '>', ';') are valid in every syntax.
@@ -45,7 +45,7 @@ def _segment(value: str) -> str:
 # a popular cited work everywhere). Its path and IRI are cached by object identity (hashing a
 # Work costs more than minting its path); the cache holds the Work, so its id is not reused.
 # Returning the same URIRef object also lets writers cache the IRI's text by identity.
-_CACHE_SIZE = 1 << 16
+_CACHE_SIZE = 1 << 14
 _paths: dict[int, tuple[Work, str]] = {}
 _iris: dict[tuple[int, str], tuple[Work, URIRef]] = {}
 

@@ -20,7 +20,7 @@ Triple = tuple[Node, Node, Node]
 class NTLineEncoder:
     """Formats triples as N-Triples lines ('<s> <p> o .\\n'), caching terms by identity."""
 
-    def __init__(self, max_cached: int = 1 << 15):
+    def __init__(self, max_cached: int = 1 << 14):
         self._text: dict[int, str] = {}  # id(term) -> its N-Triples text
         self._alive: list[Node] = []  # the cached terms, so that their ids are not reused
         self._max = max_cached
@@ -83,8 +83,3 @@ def _format(t: Node) -> str:
     if kind is Literal and t.datatype is None and t.language is None:
         return f'"{escape_string(t)}"'
     return nt_term(t)
-
-
-def subject_of(line: str) -> str:
-    """The subject of an N-Triples line written by NTLineEncoder (an IRI or a blank node)."""
-    return line[: line.index(" ")]

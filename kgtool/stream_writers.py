@@ -38,11 +38,10 @@ class PartFiles:
         self.split = split
         self.header = header
         self._temps: list[tuple[Path, Path]] = []
-        self._queue: queue.Queue = queue.Queue(maxsize=8)
+        self._queue: queue.Queue = queue.Queue(maxsize=3)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kgtool-writer", daemon=True)
         self._thread.start()
-        self.bytes_written = 0
 
     def final_name(self, index: int) -> Path:
         if not self.split:
@@ -92,7 +91,6 @@ class PartFiles:
                                         mtime=0) if self.gzip else raw
                 elif op == "data":
                     out.write(arg)
-                    self.bytes_written += len(arg)
                     unsynced += len(arg)
                     if unsynced >= _SYNC_EVERY:
                         # Flush as we go: a single fsync of a multi-GB file at the end would

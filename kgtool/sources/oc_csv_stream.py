@@ -144,7 +144,7 @@ def parse_row(row: list[str], cols: Columns, works: dict[str, Work] | None = Non
         w = works.get(field)
         if w is None:
             w = parse_ids(field, column)
-            if len(works) >= 1 << 16:
+            if len(works) >= 1 << 14:
                 works.clear()
             works[field] = w
         ends.append(w)
