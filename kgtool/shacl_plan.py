@@ -180,6 +180,8 @@ def _sparql_constraint(sg: Graph, shape: Any, node: Any) -> SparqlConstraint:
         if pre in prefixes:
             iris.add(prefixes[pre] + local)
     body = text[text.find("{") + 1:]
+    if re.search(r"[\s;{]a\s", body):  # the keyword 'a' is rdf:type
+        iris.add("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     term = r"(?:[?$]\w+|<[^<>\s]*>|[\w-]*:[\w.-]*|\"|\d)"
     variable_predicate = re.search(rf"(?:{term}\s+|;\s*)[?$]\w+\s+{term}", body) is not None
     preds = None if variable_predicate else frozenset(f"<{i}>" for i in iris)

@@ -395,6 +395,7 @@ class BucketValidator:
                 node, _, to = line.rpartition("\t")
                 wanted.setdefault(node, set()).add(int(to))
         view = ctx.tmp / f"view-{bucket}.nt"
+        sparql_preds = ctx.sparql_predicates
         if view.exists() and (wanted or class_path.exists()):
             for line in view.read_text(encoding="utf-8").split("\n"):
                 if not line:
@@ -403,7 +404,7 @@ class BucketValidator:
                 if p == RDF_TYPE:
                     types.setdefault(s, set()).add(o)
                 targets = wanted.get(s)
-                if targets:
+                if targets and (sparql_preds is None or p in sparql_preds):
                     line += "\n"
                     if p == RDF_TYPE or o[0] == '"':
                         for b in targets:

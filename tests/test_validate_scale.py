@@ -10,6 +10,7 @@ from rdflib import Graph
 
 from kgtool.errors import UsageError
 from kgtool.shacl_plan import compile_plan
+from kgtool.rdfload import load_graph
 from kgtool.validate import load_shapes, render_json, render_text, validate_graph
 from kgtool.validate_scale import choose_engine, validate_files, validate_paths
 
@@ -162,3 +163,43 @@ def test_cli_validate_a_folder(planted, tmp_path):
     (clean / "g.nt").write_text(planted_graph(10, seed=2, copies=0)[0])
     r = CliRunner().invoke(main, ["-q", "validate", str(clean), "--engine", "stream"])
     assert r.exit_code == 0 and r.stdout.startswith("Validation: conforms") and r.stderr == ""
+
+
+CUSTOM_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:PersonShape a sh:NodeShape ; sh:targetClass ex:Person ;
+    sh:property [ sh:path ex:name ; sh:maxLength 5 ; sh:datatype xsd:string ] ;
+    sh:property [ sh:path ex:age ; sh:maxExclusive 150 ; sh:minCount 1 ] ;
+    sh:sparql [ sh:message "{$this} knows the robot {?value}" ; sh:prefixes ex:prefixes ;
+        sh:select "SELECT $this ?value WHERE { $this ex:knows ?value . ?value a ex:Robot }" ] ;
+    sh:sparql [ sh:prefixes ex:prefixes ;
+        sh:select "SELECT $this WHERE { $this ?p ?o . FILTER (isLiteral(?o) && STRLEN(STR(?o)) > 6) }" ] .
+ex:Agent a sh:NodeShape ; sh:targetSubjectsOf ex:knows ; sh:targetNode ex:nobody ;
+    sh:property [ sh:path ex:knows ; sh:class ex:Person ; sh:nodeKind sh:IRI ] .
+ex:prefixes sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
+ex:Student rdfs:subClassOf ex:Person .
+"""
+CUSTOM_DATA = """
+@prefix ex: <http://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:Student rdfs:subClassOf ex:Person .
+ex:ann a ex:Person ; ex:name "Annabelle" ; ex:age 200 ; ex:knows ex:r2, ex:bob, "carl" .
+ex:bob a ex:Student ; ex:name "Bob" ; ex:knows ex:ann, _:x .
+_:x ex:name "a blank" .
+ex:r2 a ex:Robot ; ex:age 3 .
+ex:dan a ex:Person ; ex:name "Dan"@en ; ex:knows ex:ghost .
+"""
+
+
+def test_custom_shapes_targets_paths_and_sparql(tmp_path):
+    from rdflib.namespace import RDFS
+
+    shapes = Graph().parse(data=CUSTOM_SHAPES.replace("rdfs:subClassOf", f"<{RDFS.subClassOf}>"), format="turtle")
+    data = tmp_path / "people.ttl"
+    data.write_text(CUSTOM_DATA)
+    # As `kgtool validate --engine pyshacl` loads it (the file's prefixes are not kept, and
+    # pySHACL's generic messages name nodes with the graph's prefixes).
+    reference = validate_graph(load_graph([data]), shapes)
+    assert reference.count("Violation") >= 8
+    mine = validate_files([data], shapes, collect=True, fanout=5)
+    assert Counter(map(_key, mine.results)) == Counter(map(_key, reference.results))
