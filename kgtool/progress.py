@@ -24,21 +24,28 @@ def _clock(seconds: float) -> str:
 class ProgressMeter:
     """Reports counts, rates and (when the total size is known) percent done and ETA."""
 
-    def __init__(self, report: Report, label: str, total_bytes: int | None = None, interval: float = 1.0):
+    def __init__(self, report: Report, label: str, total_bytes: int | None = None, interval: float = 1.0,
+                 unit: str = "records"):
         self.report = report
         self.label = label
+        self.unit = unit
         self.total = total_bytes or None
         self.interval = interval
         self.start = time.monotonic()
         self._next = self.start + interval
 
-    def update(self, records: int, triples: int, position: int | None = None, *, force: bool = False) -> None:
+    def update(self, records: int, triples: int | None = None, position: int | None = None, *,
+               force: bool = False) -> None:
+        """``records`` (of ``unit``) and ``triples`` so far; ``position`` in the total (bytes)."""
         now = time.monotonic()
         if not force and now < self._next:
             return
         self._next = now + self.interval
         elapsed = max(now - self.start, 1e-9)
-        parts = [f"{records:,} records", f"{triples:,} triples", f"{records / elapsed:,.0f} records/s"]
+        parts = [f"{records:,} {self.unit}"]
+        if triples is not None:
+            parts.append(f"{triples:,} triples")
+        parts.append(f"{records / elapsed:,.0f} {self.unit}/s")
         if self.total and position:
             frac = min(position / self.total, 1.0)
             parts.append(f"{frac:.0%}")

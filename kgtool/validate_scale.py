@@ -910,13 +910,16 @@ def _run(files: list[Path], plan: Plan, pool: _Pool, tmp: Path, fanout: int, col
          progress: ProgressReport, total_bytes: int, input_format: str | None) -> StreamedReport:
     out_files = _BucketFiles(tmp)
     subclass_lines: list[str] = []
-    meter = ProgressMeter(progress, "validating: reading", total_bytes)
-    triples = 0
+    # Progress by bytes read is exact for plain files; gzip files only count once finished.
+    plain = not any(f.name.lower().endswith(".gz") for f in files)
+    meter = ProgressMeter(progress, "validating: reading", total_bytes if plain else None, unit="triples")
+    triples = done = 0
     with out_files:
         for f in files:
             kind = file_kind(f, input_format)
+            sizes: list[int] = []
             if kind in ("nt", "nq"):
-                chunks = ((str(f), first, data, fanout) for first, data in line_chunks(f, _CHUNK))
+                chunks = ((str(f), first, data, fanout) for first, data in _sized(line_chunks(f, _CHUNK), sizes))
                 parts: Iterator = pool.map("partition", chunks)
             else:
                 parts = (_partition_lines(batch, fanout) for batch in _batches(parsed_lines(f, kind), 50000))
@@ -924,7 +927,8 @@ def _run(files: list[Path], plan: Plan, pool: _Pool, tmp: Path, fanout: int, col
                 out_files.append("triples", buckets)
                 subclass_lines.extend(subclass)
                 triples += n
-                meter.update(triples, triples)
+                meter.update(triples, None, done + sum(sizes))
+            done += f.stat().st_size
     sparql = plan.sparql_constraints()
     preds: frozenset[str] | None = frozenset()
     for _, c in sparql:
@@ -932,20 +936,25 @@ def _run(files: list[Path], plan: Plan, pool: _Pool, tmp: Path, fanout: int, col
     ctx = Context(tmp, fanout, _superclasses(subclass_lines), _target_nodes(plan), bool(sparql), preds)
     agg = _Aggregator(plan, collect)
     focus_nodes = 0
-    progress(f"validating: {triples:,} triples in {fanout} buckets; checking focus nodes")
+    meter.update(triples, None, total_bytes, force=True)
+    progress(f"validating: {triples:,} triples in {fanout} buckets")
+    step = ProgressMeter(progress, "validating: checking focus nodes", fanout, unit="buckets")
     with out_files:
-        for out in pool.map("focus", ((b, ctx) for b in range(fanout))):
+        for i, out in enumerate(pool.map("focus", ((b, ctx) for b in range(fanout))), start=1):
             for raw in out["results"]:
                 agg.add(raw)
             out_files.append("class", out["class_requests"])
             out_files.append("nbrreq", out["neighbour_requests"])
             focus_nodes += out["focus"]
-    progress(f"validating: {focus_nodes:,} focus nodes checked; joining references across buckets")
+            step.update(i, None, i)
+    progress(f"validating: {focus_nodes:,} focus nodes checked")
+    step = ProgressMeter(progress, "validating: joining references across buckets", fanout, unit="buckets")
     with out_files:
-        for out in pool.map("join", ((b, ctx) for b in range(fanout))):
+        for i, out in enumerate(pool.map("join", ((b, ctx) for b in range(fanout))), start=1):
             out_files.append("classfail", out["failed"])
             out_files.append("nbr", out["neighbours"])
             out_files.append("links", out["links"])
+            step.update(i, None, i)
     for out in pool.map("class_results", ((b, ctx) for b in range(fanout))):
         for raw in out:
             agg.add(raw)
@@ -953,10 +962,11 @@ def _run(files: list[Path], plan: Plan, pool: _Pool, tmp: Path, fanout: int, col
         with out_files:
             for out in pool.map("join_links", ((b, ctx) for b in range(fanout))):
                 out_files.append("nbr", out)
-        progress("validating: SPARQL constraints")
-        for out in pool.map("sparql", ((b, ctx) for b in range(fanout))):
+        step = ProgressMeter(progress, "validating: SPARQL constraints", fanout, unit="buckets")
+        for i, out in enumerate(pool.map("sparql", ((b, ctx) for b in range(fanout))), start=1):
             for raw in out:
                 agg.add(raw)
+            step.update(i, None, i)
     conforms = agg.counts.get("Violation", 0) == 0
     graph = agg.results_graph(conforms) if collect else Graph()
     if collect:
@@ -966,6 +976,12 @@ def _run(files: list[Path], plan: Plan, pool: _Pool, tmp: Path, fanout: int, col
                             grouped=agg.groups(), triples=triples, focus_nodes=focus_nodes)
     progress(f"validating: done, {sum(agg.counts.values()):,} results in {meter.elapsed():.1f} s")
     return report
+
+
+def _sized(chunks: Iterator[tuple[int, bytes]], sizes: list[int]) -> Iterator[tuple[int, bytes]]:
+    for first, data in chunks:
+        sizes.append(len(data))
+        yield first, data
 
 
 def _batches(lines: Iterable[str], size: int) -> Iterator[list[str]]:
