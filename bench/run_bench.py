@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -104,6 +105,7 @@ def _mem(pid: int) -> tuple[int, int]:
 def measure(cmd: list[str], **kw) -> dict:
     """Run cmd; wall time, the largest single-process RSS and the peak PSS of its process tree."""
     start = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     max_rss = max_pss = 0
     while proc.poll() is None:
@@ -116,10 +118,12 @@ def measure(cmd: list[str], **kw) -> dict:
         time.sleep(0.05)
     out, err = proc.communicate()
     wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)  # the whole tree
     if proc.returncode not in (0, 1):
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
-    return {"wall": wall, "rss_mb": max_rss / 1024, "pss_mb": max_pss / 1024, "stdout": out, "stderr": err,
-            "code": proc.returncode}
+    return {"wall": wall, "cpu": cpu, "rss_mb": max_rss / 1024, "pss_mb": max_pss / 1024, "stdout": out,
+            "stderr": err, "code": proc.returncode, "load": os.getloadavg()[0]}
 
 
 def ensure_data(n: int) -> Path:
@@ -195,19 +199,21 @@ def _extrapolate(rows: list[dict], sizes: list[int]) -> None:
                 continue
             k = n / base["size"]
             rows.append({"size": n, "step": step, "tool": tool, "triples": ours["triples"], "wall": base["wall"] * k,
-                         "rss_mb": base["rss_mb"] * k, "pss_mb": base["pss_mb"] * k, "extrapolated": True})
+                         "cpu": base["cpu"] * k, "rss_mb": base["rss_mb"] * k, "pss_mb": base["pss_mb"] * k,
+                         "load": base["load"], "extrapolated": True})
 
 
 def _print(rows: list[dict]) -> None:
-    print(f"{'citations':>10} {'step':8} {'tool':13} {'triples':>10} {'wall s':>8} {'triples/s':>10} "
-          f"{'max RSS MB':>10} {'tree PSS MB':>11}  ratio")
+    print(f"{'citations':>10} {'step':8} {'tool':13} {'triples':>10} {'wall s':>8} {'CPU s':>7} {'triples/s':>10} "
+          f"{'max RSS MB':>10} {'tree PSS MB':>11} {'load':>4}  ratio")
     rows.sort(key=lambda r: (r["step"] != "convert", r["size"], r["tool"] != "kgtool"))
     for r in rows:
         ours = next(x for x in rows if x["size"] == r["size"] and x["step"] == r["step"] and x["tool"] == "kgtool")
         ratio = "" if r is ours else f"{r['wall'] / ours['wall']:.1f}x slower, {r['pss_mb'] / ours['pss_mb']:.1f}x memory"
         mark = "~" if r.get("extrapolated") else " "
         print(f"{r['size']:>10,} {r['step']:8} {r['tool']:13} {r['triples']:>10,} {mark}{r['wall']:>7.1f} "
-              f"{r['triples'] / r['wall']:>10,.0f} {mark}{r['rss_mb']:>9.0f} {mark}{r['pss_mb']:>10.0f}  {ratio}")
+              f"{mark}{r['cpu']:>6.1f} {r['triples'] / r['wall']:>10,.0f} {mark}{r['rss_mb']:>9.0f} "
+              f"{mark}{r['pss_mb']:>10.0f} {r['load']:>4.1f}  {ratio}")
     for step in ("convert", "validate"):
         ours = sorted((r for r in rows if r["step"] == step and r["tool"] == "kgtool"), key=lambda r: r["size"])
         for a, b in zip(ours, ours[1:]):
