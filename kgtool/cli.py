@@ -229,19 +229,24 @@ def fetch(ctx: Context, source: str, identifier: str | None, citations: bool, re
 @click.option("--format", "output", type=click.Choice(["text", "ttl", "json"]), default="text", show_default=True,
               help="Report format.")
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
+@click.option("--engine", type=click.Choice(["auto", "pyshacl", "stream"]), default="auto", show_default=True,
+              help="pySHACL on the whole graph, or the streaming validator (same report, bounded memory); "
+                   "auto streams folders and inputs over 16 MB.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for the streaming validator (default: one per CPU).")
 @click.pass_obj
 @handle_errors
-def validate(ctx: Context, files: tuple[str, ...], shapes_path: str | None, output: str, input_format: str | None) -> None:
-    """Validate RDF files against the SHACL shapes.
+def validate(ctx: Context, files: tuple[str, ...], shapes_path: str | None, output: str, input_format: str | None,
+             engine: str, jobs: int | None) -> None:
+    """Validate RDF files or folders of them (.nt .nq .ttl ..., optionally .gz) against the SHACL shapes.
 
     Exit 0 when the data conforms, 1 when it does not, 2 on bad input.
     """
-    from .rdfload import load_graph
-    from .validate import RENDERERS, load_shapes, validate_graph
+    from .validate import RENDERERS
+    from .validate_scale import validate_paths
 
-    graph = load_graph(files, input_format)
-    ctx.progress(f"validating {len(graph)} triples")
-    report = validate_graph(graph, load_shapes(shapes_path))
+    report = validate_paths(files, shapes_path, engine=engine, input_format=input_format,
+                            collect=output == "ttl", jobs=jobs, progress=ctx.progress)
     click.echo(RENDERERS[output](report), nl=False)
     sys.exit(0 if report.conforms else EXIT_INVALID)
 
@@ -486,6 +491,54 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
         f"pushed {r.source} -> <{r.graph}> ({r.protocol}, {r.mode}): {r.file_triples} triples in the file, "
         f"{r.graph_triples} in the graph"
     )
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--to", "to", default="nt.gz", show_default=True,
+              help="Output syntax: nt, nq or ttl, each optionally .gz (e.g. nt.gz).")
+@click.option("--out", default="exports", show_default=True,
+              help="Output folder (one set of files per input); '-' writes one input's RDF to stdout.")
+@click.option("--split", type=click.IntRange(min=1), default=None,
+              help="Write parts of this many triples (STEM-00001.nt.gz, ...), for bulk loaders.")
+@click.option("--from", "dump_format", type=click.Choice(["oc-csv", "openalex-jsonl"]), default=None,
+              help="The dump's format (default: recognised from its first bytes).")
+@click.option("--name", default=None, help="Output file stem (one input only; default: the input's name).")
+@click.option("--base", default=iris.DEFAULT_BASE, show_default=True, help="Base IRI for minted entity IRIs.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per CPU for dumps over a few MB).")
+@click.pass_obj
+@handle_errors
+def convert(ctx: Context, inputs: tuple[str, ...], to: str, out: str, split: int | None, dump_format: str | None,
+            name: str | None, base: str, jobs: int | None) -> None:
+    """Convert citation dumps to RDF, streaming, in memory that does not grow with the input.
+
+    INPUT is an OpenCitations Index CSV (columns oci, citing, cited, creation, timespan,
+    journal_sc, author_sc) or an OpenAlex works snapshot (JSON Lines), plain or gzip; '-' is
+    stdin. Each input becomes OUT/STEM.<to> (or parts, with --split), written under temporary
+    names and renamed at the end. Works named by several records are written once.
+    """
+    from .convert import convert_dump
+    from .errors import UsageError
+
+    if name and len(inputs) > 1:
+        raise UsageError("--name names one output; give one input, or leave it out")
+    if out == "-" and len(inputs) > 1:
+        raise UsageError("--out - writes one input to stdout; give one input")
+    for path in inputs:
+        result = convert_dump(
+            path, to=to, out_dir=out, split=split, base=base, dump_format=dump_format, stem=name, jobs=jobs,
+            progress=ctx.progress, out_stream=sys.stdout.buffer if out == "-" else None,
+        )
+        rate = result.triples / result.seconds if result.seconds else 0
+        summary = (f"{result.input}: {result.records:,} records, {result.citations:,} citations, "
+                   f"{result.triples:,} triples in {result.seconds:.1f} s ({rate:,.0f} triples/s)")
+        if out == "-":
+            ctx.progress(summary)
+            continue
+        click.echo(summary)
+        for f in result.files:
+            click.echo(f"wrote {f}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from rdflib import URIRef
 
 from .errors import UsageError
+from .fastterms import minted_iri
 from .identifiers import work_key
 from .model import Work
 
@@ -43,26 +45,61 @@ def parse_iri(value: str, what: str = "value") -> URIRef:
     return URIRef(v)
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~/-]*")
+
+
+@lru_cache(maxsize=1 << 14)
 def _segment(value: str) -> str:
     # '/' stays (DOI suffixes and old arXiv ids nest); everything outside the unreserved
     # set is percent-encoded so that SICI-style DOIs ('<', '>', ';') are valid in every syntax.
+    # Cached, with a shortcut for the common all-unreserved value: dumps mint millions of IRIs.
+    if _UNRESERVED.fullmatch(value):
+        return value
     return quote(value, safe="/")
+
+
+# A dump names the same Work object in many records (a citing work in each of its references,
+# a popular cited work everywhere). Its path and IRI are cached by object identity (hashing a
+# Work costs more than minting its path); the cache holds the Work, so its id is not reused.
+# Returning the same URIRef object also lets writers cache the IRI's text by identity.
+_CACHE_SIZE = 1 << 14
+_paths: dict[int, tuple[Work, str]] = {}
+_iris: dict[tuple[int, str], tuple[Work, URIRef]] = {}
 
 
 def work_path(work: Work) -> str:
     """The path of a work below the base, e.g. 'work/doi/10.7554/elife.01567'."""
+    hit = _paths.get(id(work))
+    if hit is not None:
+        return hit[1]
     scheme, value = work_key(work.doi, work.arxiv, work.title, work.extra_ids)
-    return f"work/{scheme}/{_segment(value)}"
+    path = f"work/{quote_segment(scheme)}/{_segment(value)}"
+    if len(_paths) >= _CACHE_SIZE:
+        _paths.clear()
+    _paths[id(work)] = (work, path)
+    return path
 
 
 def work_iri(work: Work, base: str = DEFAULT_BASE) -> URIRef:
-    return URIRef(base + work_path(work))
+    hit = _iris.get((id(work), base))
+    if hit is not None:
+        return hit[1]
+    iri = URIRef(base + work_path(work))
+    if len(_iris) >= _CACHE_SIZE:
+        _iris.clear()
+    _iris[(id(work), base)] = (work, iri)
+    return iri
 
 
 def citation_iri(citing: Work, cited: Work, base: str = DEFAULT_BASE) -> URIRef:
     """One IRI per (citing, cited) pair, whatever the source that reports it."""
     pair = f"{work_path(citing)} {work_path(cited)}".encode("utf-8")
-    return URIRef(f"{base}citation/{hashlib.sha256(pair).hexdigest()[:20]}")
+    return minted_iri(f"{citation_prefix(base)}{hashlib.sha256(pair).hexdigest()[:20]}")
+
+
+def citation_prefix(base: str = DEFAULT_BASE) -> str:
+    """Every citation IRI (and the nodes minted below it) starts with this."""
+    return f"{base}citation/"
 
 
 def reception_iri(work: Work, base: str = DEFAULT_BASE) -> URIRef:
@@ -73,6 +110,7 @@ def share_iri(reception: URIRef, kind: str, label: str) -> URIRef:
     return URIRef(f"{reception}/{kind}/{_segment(label)}")
 
 
+@lru_cache(maxsize=256)
 def source_iri(sha256: str, base: str = DEFAULT_BASE) -> URIRef:
     return URIRef(f"{base}source/sha256-{sha256}")
 
@@ -84,6 +122,7 @@ def person_iri(work: URIRef, position: int, orcid: str | None, base: str = DEFAU
     return URIRef(f"{work}/author/{position}")
 
 
+@lru_cache(maxsize=1 << 12)
 def quote_segment(value: str) -> str:
     """Percent-encode one path segment (no '/')."""
     return quote(value, safe="")

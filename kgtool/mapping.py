@@ -7,21 +7,31 @@ a streaming writer for dumps.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Iterator
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib import Literal, URIRef, namespace
 from rdflib.term import Node
 
 from . import iris
+from .fastterms import plain_literal
 from .lexical import date_precision, is_duration
 from .model import Citation, Reception, SourceInfo, TitleMatch, Work
 from .resolve import Resolved
-from .vocab import CITO, FABIO, FOAF, KG, POLARITY, PRISM, ROLE, ROLES, SCHEMA
+from .vocab import CITO, FABIO, FOAF, KG, POLARITY, PRISM, ROLE, ROLES, SCHEMA, TermCachingNamespace
 
 Triple = tuple[Node, Node, Node]
 
+# The same terms as rdflib's namespaces, made once (the mapping runs once per record of a dump).
+DCTERMS, PROV, RDF, RDFS, XSD = (
+    TermCachingNamespace(str(ns))
+    for ns in (namespace.DCTERMS, namespace.PROV, namespace.RDF, namespace.RDFS, namespace.XSD)
+)
 
+
+# Typed literals repeat across records (dates, spans, flags, years) and rdflib's Literal parses
+# its lexical form on construction (5-15 µs), so these makers are cached; literals are immutable.
+@lru_cache(maxsize=1 << 16)
 def creation_literal(value: str) -> Literal:
     """A citation creation date typed by its precision: gYear, gYearMonth or date."""
     precision = date_precision(value)
@@ -30,18 +40,26 @@ def creation_literal(value: str) -> Literal:
     return Literal(value, datatype=XSD[precision])
 
 
+@lru_cache(maxsize=1 << 16)
 def duration_literal(value: str) -> Literal:
     if not is_duration(value):
         raise ValueError(f"not an xsd:duration: {value!r}")
     return Literal(value, datatype=XSD.duration)
 
 
+@lru_cache(maxsize=None)
 def _bool(v: bool) -> Literal:
     return Literal("true" if v else "false", datatype=XSD.boolean)
 
 
+@lru_cache(maxsize=1 << 12)
 def _int(v: int) -> Literal:
     return Literal(str(int(v)), datatype=XSD.integer)
+
+
+@lru_cache(maxsize=1 << 12)
+def _year(v: int) -> Literal:
+    return Literal(f"{v:04d}", datatype=XSD.gYear)
 
 
 def _decimal(v: Decimal) -> Literal:
@@ -52,7 +70,7 @@ def _decimal(v: Decimal) -> Literal:
 
 
 def _text(v: str) -> Literal:
-    return Literal(v)
+    return plain_literal(v)  # the same term as Literal(v), made faster (see fastterms.py)
 
 
 def source_triples(src: SourceInfo, base: str) -> Iterator[Triple]:
@@ -63,6 +81,7 @@ def source_triples(src: SourceInfo, base: str) -> Iterator[Triple]:
     yield s, KG.sha256, _text(src.sha256)
 
 
+@lru_cache(maxsize=256)
 def agent_iri(name: str, base: str) -> URIRef:
     return URIRef(f"{base}agent/{iris.quote_segment(name)}")
 
@@ -90,7 +109,7 @@ def work_triples(w: Work, sources: tuple[SourceInfo, ...], base: str) -> Iterato
     for scheme, value in w.extra_ids:
         yield s, DCTERMS.identifier, _text(f"{scheme}:{value}")
     if w.year is not None:
-        yield s, FABIO.hasPublicationYear, Literal(f"{w.year:04d}", datatype=XSD.gYear)
+        yield s, FABIO.hasPublicationYear, _year(w.year)
     if w.venue:
         yield s, PRISM.publicationName, _text(w.venue)
     for i, person in enumerate(w.authors, start=1):

@@ -120,3 +120,9 @@ def own_oxigraph(tmp_path: Path) -> OxigraphServer:
     server = OxigraphServer(tmp_path / "oxigraph-data").start()
     yield server
     server.stop()
+
+
+# tests/planted.py (a generator of graphs with planted violations) is imported by tests and bench.
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))

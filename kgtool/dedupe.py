@@ -1,0 +1,147 @@
+"""Deduplicate N-Triples lines in bounded memory by spilling them to disk, partitioned by subject.
+
+A dump names the same work in many records (every citation of a popular paper), so the lines
+describing works repeat. ``BucketRouter`` puts each such line into one of ``fanout`` buckets chosen
+by a stable hash (CRC-32) of its subject, behind a small filter that drops recent repeats;
+``SpillFiles`` appends the buckets to files; at the end ``drain_bucket`` reads one bucket back
+alone, deduplicates its lines and groups them by subject, subjects and lines sorted. The result
+depends only on the set of lines, never on their order, on the filter, or on how the work was
+split between processes. A bucket larger than ``max_bytes`` is split again into ranges of
+subjects, so memory stays bounded however large the input.
+"""
+
+from __future__ import annotations
+
+import bisect
+import shutil
+import tempfile
+import zlib
+from pathlib import Path
+from typing import IO, Iterator
+
+FANOUT = 64
+MAX_BUCKET_BYTES = 32 << 20
+
+
+def bucket_of(subject: str, fanout: int = FANOUT) -> int:
+    return zlib.crc32(subject.encode("utf-8")) % fanout
+
+
+class BucketRouter:
+    """Sorts lines into buckets by subject; ``take()`` hands over what was collected."""
+
+    def __init__(self, fanout: int = FANOUT, recent: int = 1 << 14):
+        self.fanout = fanout
+        self._recent_max = recent
+        self._recent: set[str] = set()
+        self._buckets: list[list[str]] = [[] for _ in range(fanout)]
+        self._last_subject = ""
+        self._last_bucket = 0
+
+    def add(self, line: str) -> None:
+        """Add one N-Triples line (subject, space, rest)."""
+        recent = self._recent
+        if line in recent:
+            return
+        if len(recent) >= self._recent_max:
+            recent.clear()
+        recent.add(line)
+        subject = line[: line.index(" ")]
+        if subject != self._last_subject:
+            self._last_subject = subject
+            self._last_bucket = zlib.crc32(subject.encode("utf-8")) % self.fanout
+        self._buckets[self._last_bucket].append(line)
+
+    def take(self) -> list[bytes]:
+        """The lines collected since the last take, one bytes object per bucket."""
+        out = [("".join(b)).encode("utf-8") if b else b"" for b in self._buckets]
+        for b in self._buckets:
+            b.clear()
+        return out
+
+
+class SpillFiles:
+    """One append-only file per bucket in a private temporary folder (removed by close())."""
+
+    def __init__(self, tmp_dir: str | Path | None = None, fanout: int = FANOUT):
+        self.fanout = fanout
+        self.dir = Path(tempfile.mkdtemp(prefix=".kgtool-dedupe-", dir=tmp_dir))
+        self.paths = [self.dir / f"bucket-{i:04d}.nt" for i in range(fanout)]
+        self._files: list[IO[bytes]] = [open(p, "wb") for p in self.paths]
+        self.lines = 0
+
+    def append(self, buckets: list[bytes]) -> None:
+        for data, fh in zip(buckets, self._files):
+            if data:
+                fh.write(data)
+                self.lines += data.count(b"\n")
+
+    def finish(self) -> list[Path]:
+        """Close the files for writing; their paths, in bucket order."""
+        for fh in self._files:
+            fh.close()
+        return self.paths
+
+    def close(self) -> None:
+        for fh in self._files:
+            fh.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> "SpillFiles":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def drain_bucket(path: Path, fanout: int = FANOUT, max_bytes: int = MAX_BUCKET_BYTES,
+                 level: int = 1) -> Iterator[tuple[str, list[str]]]:
+    """The distinct lines of one bucket file, grouped by subject, sorted; the file is removed."""
+    if path.stat().st_size > max_bytes and level < 8:
+        yield from _split(path, fanout, max_bytes, level)
+        return
+    by_subject: dict[str, set[str]] = {}
+    with open(path, "rb") as fh:
+        text = fh.read().decode("utf-8")
+    path.unlink()
+    # split on "\n" only: str.splitlines() would also cut at U+2028 and friends, which
+    # N-Triples allows unescaped inside literals.
+    for line in text.split("\n")[:-1]:
+        line += "\n"
+        subject = line[: line.index(" ")]
+        lines = by_subject.get(subject)
+        if lines is None:
+            by_subject[subject] = {line}
+        else:
+            lines.add(line)
+    del text
+    for subject in sorted(by_subject):
+        yield subject, sorted(by_subject.pop(subject))
+
+
+def _split(path: Path, fanout: int, max_bytes: int, level: int) -> Iterator[tuple[str, list[str]]]:
+    # Split by ranges of subjects (cut points from a sample), not by hash: the ranges, each
+    # sorted, then come out in order, so the bucket reads the same however (or whether) it was
+    # split; where the cuts fall does not matter.
+    with open(path, "rb") as fh:
+        total = sum(1 for _ in fh)
+    step = max(1, total // (fanout * 64))
+    sample = []
+    with open(path, "rb") as fh:
+        for i, raw in enumerate(fh):
+            if i % step == 0:
+                sample.append(raw[: raw.index(b" ")])
+    sample.sort()
+    cuts = sorted(set(sample[len(sample) * k // fanout] for k in range(1, fanout)))
+    parts = [path.with_name(f"{path.name}.{i:04d}") for i in range(len(cuts) + 1)]
+    outs = [open(p, "wb") for p in parts]
+    try:
+        with open(path, "rb") as fh:
+            for raw in fh:
+                outs[bisect.bisect_right(cuts, raw[: raw.index(b" ")])].write(raw)
+    finally:
+        for o in outs:
+            o.close()
+    path.unlink()
+    for p in parts:
+        yield from drain_bucket(p, fanout, max_bytes, level + 1)

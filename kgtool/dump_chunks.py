@@ -1,0 +1,180 @@
+"""Map one chunk of a dump (whole lines of the file) to formatted RDF; runs in worker processes.
+
+A chunk's records go through the shared mapping (mapping.work_triples, citation_triples). A
+citation's own lines (its node and the nodes minted below its IRI) are unique to its record and
+come back formatted, in input order. Every other line (works, the citing work's cito:cites,
+authors with an ORCID, agents) may recur across records and comes back sorted into dedupe
+buckets by subject (see dedupe.py). Nothing here depends on which process maps which chunk.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .dedupe import BucketRouter, drain_bucket
+from .errors import InputError
+from . import iris
+from .iris import citation_prefix
+from .mapping import citation_triples, work_triples
+from .model import Citation, SourceInfo, Work
+from .ntlines import NTLineEncoder
+from .sources import oc_csv_stream, openalex_jsonl_stream
+from .stream_writers import formatter_for
+
+Item = Citation | tuple[Work, tuple[Citation, ...]]
+
+#: How many recently mapped works a worker remembers (about 120 bytes each).
+MAPPED_WORKS = 1 << 17
+SEEN_OBJECTS = 1 << 14
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """What every chunk of one conversion shares (sent once to each worker)."""
+
+    dump_format: str  # "oc-csv" | "openalex-jsonl"
+    name: str  # the input as the user named it, for error messages
+    source: SourceInfo
+    base: str
+    kind: str  # "nt" | "nq" | "ttl"
+    graph: str | None = None  # the named graph, for N-Quads
+    header: str | None = None  # the CSV header line
+    fanout: int = 64
+
+
+@dataclass
+class ChunkOutput:
+    text: bytes  # the records' own lines, formatted
+    triples: int  # how many triples ``text`` holds
+    buckets: list[bytes]  # lines that may recur, one N-Triples bytes object per dedupe bucket
+    records: int
+    citations: int
+
+
+class ChunkMapper:
+    """Per-process state: term and work caches that carry over from chunk to chunk."""
+
+    def __init__(self, job: ChunkJob):
+        self.job = job
+        self.sources = (job.source,)
+        self.encoder = NTLineEncoder()
+        self.router = BucketRouter(job.fanout)
+        self.formatter = formatter_for(job.kind, job.graph)
+        self.own = "<" + citation_prefix(job.base)
+        # Turtle groups everything about a work in one paragraph, so the citing work's
+        # cito:cites lines go through dedupe with its other lines; line formats, where order
+        # is free, write them with the citation (they are as unique as the citation node).
+        self.cites_inline = job.kind != "ttl"
+        # work path -> hash of the Work last mapped under it (see map_work)
+        self._mapped: dict[str, int] = {}
+        self._seen_objects: dict[int, Work] = {}  # id -> the Work (held, so the id stays its own)
+        self._works_by_field: dict[str, Work] = {}
+        self._columns = oc_csv_stream.read_header(job.header, job.name) if job.header is not None else None
+
+    def _records(self, first_line: int, data: bytes) -> Iterator[Item]:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = first_line + data.count(b"\n", 0, e.start)
+            raise InputError(f"not valid UTF-8 (byte 0x{data[e.start]:02x})", source=self.job.name, line=line) from None
+        if self._columns is not None:
+            return oc_csv_stream.iter_rows(io.StringIO(text, newline=""), self._columns, self.job.name,
+                                           first_line, self._works_by_field)
+        return openalex_jsonl_stream.iter_lines(text.split("\n"), self.job.name, first_line)
+
+    def map_chunk(self, first_line: int, data: bytes) -> ChunkOutput:
+        """Map the records in ``data`` (whole lines, the first being line ``first_line``)."""
+        base, sources, own = self.job.base, self.sources, self.own
+        split_lines = self.encoder.split_lines
+        shared = self.router.add
+        mapped = self._mapped
+        work_path = iris.work_path
+        out: list[str] = []
+        per_block = self.job.kind == "ttl"
+        fmt = self.formatter
+        triples = records = citations = 0
+        unused: list[str] = []  # a work's lines never start with the citation prefix
+        cites_inline = self.cites_inline
+        last_citing = None
+
+        seen_objects = self._seen_objects
+
+        def map_work(w: Work) -> None:
+            # A work recurs in many records; mapping it again only costs time (the dedupe step
+            # makes the output exact), so skip a work just mapped: first by object identity
+            # (readers hand out the same Work for the same identifiers), then by path and hash,
+            # so that a different record under the same key (say, more identifiers for the same
+            # DOI) is still mapped and its extra lines kept.
+            if id(w) in seen_objects:
+                return
+            if len(seen_objects) >= SEEN_OBJECTS:
+                seen_objects.clear()
+            seen_objects[id(w)] = w
+            path, h = work_path(w), hash(w)
+            if mapped.get(path) == h:
+                return
+            if len(mapped) >= MAPPED_WORKS:
+                mapped.clear()
+            mapped[path] = h
+            split_lines(work_triples(w, sources, base), "\x00", unused, shared)
+
+        for item in self._records(first_line, data):
+            records += 1
+            if isinstance(item, Citation):
+                cits: tuple[Citation, ...] = (item,)
+            else:
+                work, cits = item
+                map_work(work)
+            block: list[str] = []
+            for c in cits:
+                if cites_inline:
+                    citing_iri = iris.work_iri(c.citing, base)
+                    split_lines(citation_triples(c, sources, base), own, block, shared, citing_iri)
+                else:
+                    split_lines(citation_triples(c, sources, base), own, block, shared)
+                if c.citing is not last_citing:  # dumps list a work's references together
+                    map_work(c.citing)
+                    last_citing = c.citing
+                map_work(c.cited)
+            citations += len(cits)
+            triples += len(block)
+            if per_block:
+                out.append(fmt.block(block))
+            else:
+                out.extend(fmt.lines(block))
+        return ChunkOutput("".join(out).encode("utf-8"), triples, self.router.take(), records, citations)
+
+    def drain(self, path: Path) -> tuple[bytes, int]:
+        """One dedupe bucket: its distinct lines, grouped by subject, formatted."""
+        fmt = self.formatter
+        parts, triples = [], 0
+        for _, lines in drain_bucket(path, self.job.fanout):
+            parts.append(fmt.block(lines))
+            triples += len(lines)
+        return "".join(parts).encode("utf-8"), triples
+
+
+# Process-pool glue: one ChunkMapper per worker process.
+_mapper: ChunkMapper | None = None
+
+
+def init_worker(job: ChunkJob) -> None:
+    global _mapper
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    gc.disable()  # millions of short-lived objects, no reference cycles: GC passes only cost time
+    _mapper = ChunkMapper(job)
+
+
+def map_chunk(first_line: int, data: bytes) -> ChunkOutput:
+    assert _mapper is not None
+    return _mapper.map_chunk(first_line, data)
+
+
+def drain(path: Path) -> tuple[bytes, int]:
+    assert _mapper is not None
+    return _mapper.drain(path)

@@ -1,0 +1,228 @@
+"""Streaming conversion of dumps: same graph as the build path, deterministic, atomic."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF
+
+from kgtool import iris
+from kgtool.convert import convert_dump, default_stem
+from kgtool.errors import InputError, UsageError
+from kgtool.export import graph_name
+from kgtool.model import Bundle, SourceInfo
+from kgtool.pipeline import graph_from_bundles
+from kgtool.sources.oc_csv_stream import iter_citations
+from kgtool.sources.openalex_jsonl_stream import iter_records
+from kgtool.vocab import FABIO
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def source_of(path: Path, media_type: str) -> SourceInfo:
+    return SourceInfo(name=path.name, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), media_type=media_type)
+
+
+def build_path_graph(path: Path) -> Graph:
+    """The same records through the small path: resolve, mapping, rdflib Graph."""
+    text = io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")
+    if path.suffix == ".csv":
+        bundle = Bundle(source_of(path, "text/csv"), citations=tuple(iter_citations(text, str(path))))
+    else:
+        recs = list(iter_records(text, str(path)))
+        bundle = Bundle(source_of(path, "application/x-ndjson"), works=tuple(w for w, _ in recs),
+                        citations=tuple(c for _, cs in recs for c in cs))
+    graph, _ = graph_from_bundles([bundle])
+    return graph
+
+
+def convert(path: Path, out: Path, **kw):
+    kw.setdefault("jobs", 1)
+    return convert_dump(path, out_dir=out, **kw)
+
+
+def dump_inputs(data_dir: Path, shared: Path | None) -> list[Path]:
+    paths = [data_dir / "oc" / "index-sample.csv", data_dir / "oc" / "coci-sample.csv",
+             data_dir / "openalex" / "works.jsonl"]
+    if shared is not None:
+        paths += [shared / "samples" / "opencitations" / "citations_sample.csv",
+                  shared / "samples" / "opencitations" / "citations_data.csv",
+                  shared / "samples" / "openalex" / "works_sample5.json",
+                  shared / "samples" / "openalex" / "W2741809807.json"]
+    return paths
+
+
+JOIN_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="known gap: the build path joins a work referenced by OpenAlex id (W100) with the record "
+    "of the same id that has a DOI; the streaming path writes one record at a time and cannot",
+)
+
+
+@pytest.mark.parametrize("name", ["index-sample.csv", "coci-sample.csv", pytest.param("works.jsonl", marks=JOIN_GAP)])
+def test_streamed_output_is_isomorphic_to_the_build_path(tmp_path, data_dir, name):
+    path = next(p for p in dump_inputs(data_dir, None) if p.name == name)
+    result = convert(path, tmp_path, to="nt")
+    streamed = Graph().parse(result.files[0], format="nt")
+    expected = build_path_graph(path)
+    assert len(streamed) == len(expected) == result.triples
+    assert isomorphic(streamed, expected)
+
+
+def test_shared_samples_are_isomorphic_to_the_build_path(tmp_path, shared_dir):
+    for path in dump_inputs(ROOT / "tests" / "data", shared_dir)[3:]:
+        result = convert(path, tmp_path / path.stem, to="nt")
+        assert isomorphic(Graph().parse(result.files[0], format="nt"), build_path_graph(path)), path
+
+
+def test_nquads_and_turtle_hold_the_same_graph(tmp_path, data_dir):
+    path = data_dir / "oc" / "index-sample.csv"
+    nt = Graph().parse(convert(path, tmp_path / "nt", to="nt").files[0], format="nt")
+    ds = Dataset()
+    ds.parse(data=gzip.decompress(convert(path, tmp_path / "nq", to="nq.gz").files[0].read_bytes()), format="nquads")
+    named = ds.graph(graph_name(iris.DEFAULT_BASE, "index-sample"))
+    assert isomorphic(Graph() + named, nt)
+    ttl = convert(path, tmp_path / "ttl", to="ttl").files[0]
+    assert isomorphic(Graph().parse(ttl, format="turtle"), nt)
+
+
+def test_turtle_writes_each_work_once_grouped(tmp_path, data_dir):
+    ttl = convert(data_dir / "oc" / "index-sample.csv", tmp_path, to="ttl").files[0].read_text()
+    work = "<https://w3id.org/kgtool/data/work/doi/10.1000/beta.2>"
+    assert ttl.count(f"\n{work} ") == 1  # one paragraph, with its identifiers from both rows
+    assert '"omid:br/0610202", "omid:br/0610606"' in ttl or '"omid:br/0610606", "omid:br/0610202"' in ttl
+
+
+def test_each_work_node_is_written_once(tmp_path, data_dir):
+    out = convert(data_dir / "oc" / "index-sample.csv", tmp_path, to="nt").files[0].read_text()
+    lines = out.splitlines()
+    assert len(lines) == len(set(lines))
+    typed = [ln.split(" ")[0] for ln in lines if ln.endswith(f"<{RDF.type}> <{FABIO.Expression}> .")]
+    assert len(typed) == len(set(typed)) == 7
+
+
+def test_same_input_same_bytes_whatever_the_workers(tmp_path, data_dir, monkeypatch):
+    import kgtool.convert
+
+    path = data_dir / "oc" / "index-sample.csv"
+    one = convert(path, tmp_path / "a", to="nt.gz").files[0].read_bytes()
+    again = convert(path, tmp_path / "b", to="nt.gz").files[0].read_bytes()
+    monkeypatch.setattr(kgtool.convert, "CHUNK_BYTES", 300)  # several chunks, mapped by two processes
+    parallel = convert(path, tmp_path / "c", to="nt.gz", jobs=2).files[0].read_bytes()
+    assert one == again == parallel
+    assert one[4:8] == b"\x00\x00\x00\x00"  # gzip mtime: not the time of the run
+
+
+def test_split_into_parts_of_exactly_n_triples(tmp_path, data_dir):
+    path = data_dir / "oc" / "index-sample.csv"
+    whole = convert(path, tmp_path / "whole", to="nt").files[0].read_bytes()
+    (tmp_path / "parts").mkdir()
+    stale = tmp_path / "parts" / "index-sample-00099.nt"
+    stale.write_text("left over from an earlier run\n")
+    keep = tmp_path / "parts" / "notes.txt"
+    keep.write_text("not ours\n")
+    parts = convert(path, tmp_path / "parts", to="nt", split=10).files
+    assert [p.name for p in parts][:2] == ["index-sample-00001.nt", "index-sample-00002.nt"]
+    sizes = [p.read_bytes().count(b"\n") for p in parts]
+    assert all(s == 10 for s in sizes[:-1]) and 0 < sizes[-1] <= 10
+    assert b"".join(p.read_bytes() for p in parts) == whole
+    assert not stale.exists() and keep.exists()
+
+
+def test_turtle_parts_each_parse(tmp_path, data_dir):
+    parts = convert(data_dir / "oc" / "index-sample.csv", tmp_path, to="ttl", split=15).files
+    assert len(parts) > 1
+    union = Graph()
+    for p in parts:
+        union += Graph().parse(p, format="turtle")
+    assert len(union) == 80
+
+
+def test_bad_row_writes_nothing(tmp_path, data_dir):
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"bad-date.csv:4: column 'creation'"):
+        convert(data_dir / "oc" / "bad-date.csv", out, to="nt")
+    assert list(out.iterdir()) == []
+
+
+def test_an_interrupted_run_leaves_no_file_that_looks_complete(tmp_path, data_dir, monkeypatch):
+    from kgtool import stream_writers
+
+    real = stream_writers.PartWriter.write
+    calls = []
+
+    def interrupted(self, data, triples):
+        calls.append(triples)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, data, triples)
+
+    monkeypatch.setattr(stream_writers.PartWriter, "write", interrupted)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        convert(data_dir / "oc" / "index-sample.csv", out, to="nt.gz", split=10)
+    assert list(out.iterdir()) == []
+
+
+def test_gzip_input_and_format_detection(tmp_path, data_dir):
+    gz = tmp_path / "dump.bin"  # no telling suffix: gzip and CSV are recognised from the bytes
+    gz.write_bytes(gzip.compress((data_dir / "oc" / "index-sample.csv").read_bytes()))
+    result = convert(gz, tmp_path / "out", to="nt")
+    assert result.dump_format == "oc-csv" and result.citations == 6
+
+
+def test_unknown_input_and_output_formats(tmp_path):
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello\n")
+    with pytest.raises(InputError, match="cannot tell the dump format"):
+        convert(junk, tmp_path / "out")
+    with pytest.raises(UsageError, match="unknown output format 'rdfxml'"):
+        convert(junk, tmp_path / "out", to="rdfxml")
+
+
+def test_default_stem():
+    assert default_stem("x/opencitations-index.csv.gz") == "opencitations-index"
+    assert default_stem("openalex-works-part_000.gz") == "openalex-works-part_000"
+    assert default_stem("-") == "graph"
+
+
+def test_cli_through_the_entry_point_stdin_and_stdout(tmp_path, data_dir):
+    exe = Path(sys.executable).parent / "kgtool"
+    csv_bytes = (data_dir / "oc" / "index-sample.csv").read_bytes()
+    r = subprocess.run([str(exe), "-q", "convert", "-", "--to", "nt", "--out", "-"], input=csv_bytes,
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stderr == b""
+    g = Graph().parse(data=r.stdout.decode(), format="nt")
+    assert (None, None, URIRef("http://purl.org/spar/cito/Citation")) in g
+    assert len(g) == 80
+    r = subprocess.run([str(exe), "convert", str(data_dir / "oc" / "bad-date.csv"), "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1].startswith("kgtool: error: ")
+    assert "bad-date.csv:4: column 'creation'" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_progress_and_summary(tmp_path, data_dir):
+    from click.testing import CliRunner
+
+    from kgtool.cli import main
+
+    r = CliRunner().invoke(main, ["convert", str(data_dir / "openalex" / "works.jsonl"), "--to", "ttl.gz",
+                                  "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "works.jsonl: 3 records, 5 citations" in r.stdout
+    assert f"wrote {tmp_path / 'works.ttl.gz'}" in r.stdout
+    assert "kgtool: converting" in r.stderr and "100%" in r.stderr
+    quiet = CliRunner().invoke(main, ["-q", "convert", str(data_dir / "openalex" / "works.jsonl"),
+                                      "--out", str(tmp_path / "q")])
+    assert quiet.exit_code == 0 and quiet.stderr == ""

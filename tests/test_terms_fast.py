@@ -1,0 +1,62 @@
+"""The fast paths (term caching, cheap constructors, canonical lines) agree with the plain ones."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD as XSD_NS
+
+from kgtool import fastterms, iris
+from kgtool.errors import InputError
+from kgtool.identifiers import work_key
+from kgtool.model import Work
+from kgtool.ntlines import NTLineEncoder
+from kgtool.rdf_lines import canonical_chunk, canonical_line
+from kgtool.terms import nt_term
+
+TERMS = [URIRef("http://a/b"), Literal('q"\\\n\t\x01 é \u2028'), Literal("x", lang="en"),
+         Literal("2019", datatype=XSD_NS.gYear), Literal("1", datatype=XSD_NS.string), BNode("b1")]
+
+
+def test_encoder_writes_what_nt_term_writes():
+    enc = NTLineEncoder(max_cached=2)  # tiny cache: exercises eviction too
+    for _ in range(3):
+        for t in TERMS:
+            assert enc.term(t) == nt_term(t)
+    assert enc.line(TERMS[0], TERMS[0], TERMS[1]) == f"{nt_term(TERMS[0])} {nt_term(TERMS[0])} {nt_term(TERMS[1])} .\n"
+    with pytest.raises(ValueError, match="forbidden"):
+        enc.term(URIRef("http://a/b c"))
+
+
+def test_fast_constructors_build_rdflib_s_terms():
+    assert fastterms.FAST
+    for v in ["", "plain", "é \u2028"]:
+        fast, slow = fastterms.plain_literal(v), Literal(v)
+        assert fast == slow and hash(fast) == hash(slow) and fast.datatype is None and fast.value == slow.value
+    assert fastterms.minted_iri("http://x/1") == URIRef("http://x/1")
+
+
+def test_works_known_only_by_another_identifier():
+    assert work_key(None, None, None, (("omid", "br/061"),)) == ("omid", "br/061")
+    assert work_key("10.1/x", None, None, (("omid", "br/061"),)) == ("doi", "10.1/x")
+    w = Work(extra_ids=(("openalex", "W1"),))
+    assert iris.work_iri(w) == URIRef("https://w3id.org/kgtool/data/work/openalex/W1")
+    assert iris.work_iri(w) is iris.work_iri(w)  # cached by identity
+    with pytest.raises(ValueError):
+        work_key(None, None, None)
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('<http://a> <http://p> "x y"@en <http://g> .', '<http://a> <http://p> "x y"@en .\n'),
+    ('<http://a>\t<http://p>  "\\u00e9\\"" .  # note', '<http://a> <http://p> "é\\"" .\n'),
+    ('<http://a> <http://p> _:b <http://g> .', "<http://a> <http://p> _:b .\n"),
+    ("# a comment", ""),
+    ("<http://a> <http://p> .", None),
+])
+def test_canonical_lines(line, expected):
+    assert canonical_line(line) == expected
+
+
+def test_bad_chunk_line_is_named():
+    with pytest.raises(InputError, match=r"f.nt:11: not an N-Triples"):
+        canonical_chunk(b"<a> <b> <c> .\nnot rdf\n", "f.nt", 10)
