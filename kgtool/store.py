@@ -227,10 +227,10 @@ class KgStore:
             self._bulk_load(fresh, g, src)
             fresh.flush()
         except BaseException:
-            del fresh
+            fresh = None  # closes the new database
             shutil.rmtree(new, ignore_errors=True)
             raise
-        del fresh
+        fresh = None
         self._store = None  # release the old database before moving it aside
         data.rename(old)
         new.rename(data)

@@ -197,3 +197,22 @@ def test_rdflib_and_the_store_give_the_same_rows(small_graph, tmp_path):
             assert a.names == b.names, name
             norm = lambda rows: [[t.toPython() if isinstance(t, Literal) else t for t in row] for row in rows]  # noqa: E731
             assert norm(a.rows) == norm(b.rows), name
+
+
+def test_reception_without_distributions_still_gives_its_summary(tmp_path):
+    from dataclasses import replace
+
+    from kgtool.export import turtle_text
+    from kgtool.mapping import triples
+    from kgtool.resolve import resolve
+
+    bare = replace(rec.RECEPTION, roles=(), polarities=())
+    f = tmp_path / "bare.ttl"
+    f.write_text(turtle_text(set(triples(resolve([replace(rec.bundle(), receptions=(bare,))])))), encoding="utf-8")
+    r = run_named(GraphEngine(load_files([f])), "reception", {"hub": rec.iri(rec.HUB)})
+    (row,) = r.records()
+    assert row["kind"] is None and str(row["most_common_role"]).endswith("/method")
+    assert float(row["most_common_role_share"]) == 0.5
+    with open_store(tmp_path / "kg.db", create=True) as store:
+        store.load(f)
+        assert run_named(store.engine(), "reception", {"hub": rec.iri(rec.HUB)}).records() == r.records()
