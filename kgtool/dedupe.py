@@ -19,8 +19,8 @@ import zlib
 from pathlib import Path
 from typing import IO, Iterator
 
-FANOUT = 64
-MAX_BUCKET_BYTES = 32 << 20
+FANOUT = 256
+MAX_BUCKET_BYTES = 16 << 20
 
 
 def bucket_of(subject: str, fanout: int = FANOUT) -> int:

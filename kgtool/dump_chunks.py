@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .dedupe import BucketRouter, drain_bucket
+from .dedupe import FANOUT, BucketRouter, drain_bucket
 from .errors import InputError
 from . import iris
 from .iris import citation_prefix
@@ -44,7 +44,7 @@ class ChunkJob:
     kind: str  # "nt" | "nq" | "ttl"
     graph: str | None = None  # the named graph, for N-Quads
     header: str | None = None  # the CSV header line
-    fanout: int = 64
+    fanout: int = FANOUT
 
 
 @dataclass
