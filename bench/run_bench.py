@@ -11,7 +11,7 @@ bench/data/, then measures, each in its own process:
 
 and prints wall time, the CPU time of the whole process tree, triples/s and peak memory: the
 largest RSS of any one process (sampled every 50 ms) and the peak of the whole process tree's PSS
-(shared pages counted once; every 0.5 s), with the load average when the step ended (other
+(shared pages counted once; every 0.2 s), with the load average when the step ended (other
 programs on the machine slow the wall times; CPU times are steadier). The naive paths are slow: by default rdflib runs up to 100k citations and pySHACL up to 10k; larger
 sizes are extrapolated linearly from the largest measured one (marked ~; pySHACL grows faster
 than linearly, so its extrapolations are lower bounds).
@@ -123,11 +123,11 @@ def measure(cmd: list[str], **kw) -> dict:
     tick = 0
     while proc.poll() is None:
         # RSS from statm is cheap; PSS needs smaps_rollup, which walks the page tables and slows
-        # a large process down if read too often: every 0.5 s.
+        # a large process down if read too often: every 0.2 s.
         tree = _tree(proc.pid)
         for p in tree:
             max_rss = max(max_rss, _rss(p))
-        if tick % 10 == 0:
+        if tick % 4 == 0:
             max_pss = max(max_pss, sum(_mem(p)[1] for p in tree))
         tick += 1
         time.sleep(0.05)
