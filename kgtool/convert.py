@@ -161,7 +161,7 @@ def convert_dump(
             writer.write(formatter_for(kind, job.graph).block(src_lines).encode("utf-8"), len(src_lines))
             for result in workers.map("map_chunk", chunks):
                 writer.write(result.text, result.triples)
-                spill.append(result.buckets)
+                spill.append(result.buckets, result.bucket_lines)
                 records += result.records
                 citations += result.citations
                 meter.update(records, writer.triples + spill.lines, dump.position())

@@ -17,10 +17,10 @@ import shutil
 import tempfile
 import zlib
 from pathlib import Path
-from typing import IO, Iterator
+from typing import Iterator
 
-FANOUT = 64
-MAX_BUCKET_BYTES = 32 << 20
+FANOUT = 256
+MAX_BUCKET_BYTES = 16 << 20
 
 
 def bucket_of(subject: str, fanout: int = FANOUT) -> int:
@@ -52,39 +52,57 @@ class BucketRouter:
             self._last_bucket = zlib.crc32(subject.encode("utf-8")) % self.fanout
         self._buckets[self._last_bucket].append(line)
 
-    def take(self) -> list[bytes]:
-        """The lines collected since the last take, one bytes object per bucket."""
+    def take(self) -> tuple[list[bytes], int]:
+        """The lines collected since the last take: one bytes object per bucket, and their number."""
         out = [("".join(b)).encode("utf-8") if b else b"" for b in self._buckets]
+        n = sum(len(b) for b in self._buckets)
         for b in self._buckets:
             b.clear()
-        return out
+        return out, n
 
 
 class SpillFiles:
-    """One append-only file per bucket in a private temporary folder (removed by close())."""
+    """One append-only file per bucket in a private temporary folder (removed by close()).
 
-    def __init__(self, tmp_dir: str | Path | None = None, fanout: int = FANOUT):
+    Pieces are buffered per bucket and written in batches: they arrive a few hundred bytes at a
+    time for each of the buckets.
+    """
+
+    def __init__(self, tmp_dir: str | Path | None = None, fanout: int = FANOUT, buffer_bytes: int = 8 << 20):
         self.fanout = fanout
         self.dir = Path(tempfile.mkdtemp(prefix=".kgtool-dedupe-", dir=tmp_dir))
         self.paths = [self.dir / f"bucket-{i:04d}.nt" for i in range(fanout)]
-        self._files: list[IO[bytes]] = [open(p, "wb") for p in self.paths]
         self.lines = 0
+        self._buffers: list[list[bytes]] = [[] for _ in range(fanout)]
+        self._buffered = 0
+        self._limit = buffer_bytes
 
-    def append(self, buckets: list[bytes]) -> None:
-        for data, fh in zip(buckets, self._files):
+    def append(self, buckets: list[bytes], lines: int) -> None:
+        """Add one piece per bucket (``lines`` in all)."""
+        for data, buf in zip(buckets, self._buffers):
             if data:
-                fh.write(data)
-                self.lines += data.count(b"\n")
+                buf.append(data)
+                self._buffered += len(data)
+        self.lines += lines
+        if self._buffered >= self._limit:
+            self._flush()
+
+    def _flush(self) -> None:
+        for path, buf in zip(self.paths, self._buffers):
+            if buf:
+                with open(path, "ab") as fh:
+                    fh.write(b"".join(buf))
+                buf.clear()
+        self._buffered = 0
 
     def finish(self) -> list[Path]:
-        """Close the files for writing; their paths, in bucket order."""
-        for fh in self._files:
-            fh.close()
+        """Everything on disk; the files' paths, in bucket order."""
+        self._flush()
+        for path in self.paths:
+            path.touch()
         return self.paths
 
     def close(self) -> None:
-        for fh in self._files:
-            fh.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> "SpillFiles":

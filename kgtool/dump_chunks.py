@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .dedupe import BucketRouter, drain_bucket
+from .dedupe import FANOUT, BucketRouter, drain_bucket
 from .errors import InputError
 from . import iris
 from .iris import citation_prefix
@@ -44,7 +44,7 @@ class ChunkJob:
     kind: str  # "nt" | "nq" | "ttl"
     graph: str | None = None  # the named graph, for N-Quads
     header: str | None = None  # the CSV header line
-    fanout: int = 64
+    fanout: int = FANOUT
 
 
 @dataclass
@@ -52,6 +52,7 @@ class ChunkOutput:
     text: bytes  # the records' own lines, formatted
     triples: int  # how many triples ``text`` holds
     buckets: list[bytes]  # lines that may recur, one N-Triples bytes object per dedupe bucket
+    bucket_lines: int  # how many lines ``buckets`` holds
     records: int
     citations: int
 
@@ -147,7 +148,8 @@ class ChunkMapper:
                 out.append(fmt.block(block))
             else:
                 out.extend(fmt.lines(block))
-        return ChunkOutput("".join(out).encode("utf-8"), triples, self.router.take(), records, citations)
+        buckets, bucket_lines = self.router.take()
+        return ChunkOutput("".join(out).encode("utf-8"), triples, buckets, bucket_lines, records, citations)
 
     def drain(self, path: Path) -> tuple[bytes, int]:
         """One dedupe bucket: its distinct lines, grouped by subject, formatted."""

@@ -61,12 +61,15 @@ class NTLineEncoder:
         The mapping yields a node's triples together, so the subject is looked up once per run.
         """
         get, term = self._text.get, self.term
+        # Compared as text, not by identity: which caches hold which objects must never decide
+        # where a line goes (the output would then depend on how chunks fell to processes).
+        also_text = term(also_own) if also_own is not None else None
         last_s: Node | None = None
         ts, mine = "", False
         for s, p, o in triples:
             if s is not last_s:
                 ts = get(id(s)) or term(s)
-                mine = s is also_own or ts.startswith(prefix)
+                mine = ts == also_text or ts.startswith(prefix)
                 last_s = s
             line = f"{ts} {get(id(p)) or term(p)} {get(id(o)) or term(o)} .\n"
             if mine:

@@ -226,3 +226,33 @@ def test_cli_progress_and_summary(tmp_path, data_dir):
     quiet = CliRunner().invoke(main, ["-q", "convert", str(data_dir / "openalex" / "works.jsonl"),
                                       "--out", str(tmp_path / "q")])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_output_does_not_depend_on_caches_or_how_chunks_fall_to_processes(tmp_path, monkeypatch):
+    import functools
+    import random
+
+    import kgtool.convert
+    import kgtool.dump_chunks
+    from kgtool.dedupe import BucketRouter
+    from kgtool.ntlines import NTLineEncoder
+
+    rng = random.Random(3)
+    rows = ["oci,citing,cited,creation,timespan,journal_sc,author_sc"]
+    for i in range(600):
+        a, b = i // 7, rng.randrange(60)
+        rows.append(f"oci:{i},omid:br/{a} doi:10.1000/c{a},omid:br/{b} doi:10.1000/c{b},2020-01-0{1 + i % 9},P{i % 5}Y,no,no")
+    path = tmp_path / "dump.csv"
+    path.write_text("\n".join(rows) + "\n")
+    for to in ("nt", "ttl"):
+        reference = convert(path, tmp_path / f"ref-{to}", to=to).files[0].read_bytes()
+        with monkeypatch.context() as m:
+            # Caches so small that they are cleared all the time, many chunks, two processes.
+            m.setattr(kgtool.convert, "CHUNK_BYTES", 2000)
+            m.setattr(iris, "_CACHE_SIZE", 3)
+            m.setattr(kgtool.dump_chunks, "MAPPED_WORKS", 2)
+            m.setattr(kgtool.dump_chunks, "SEEN_OBJECTS", 2)
+            m.setattr(kgtool.dump_chunks, "NTLineEncoder", functools.partial(NTLineEncoder, max_cached=3))
+            m.setattr(kgtool.dump_chunks, "BucketRouter", functools.partial(BucketRouter, recent=2))
+            stressed = convert(path, tmp_path / f"stressed-{to}", to=to, jobs=2).files[0].read_bytes()
+        assert stressed == reference

@@ -19,11 +19,11 @@ def lines_for(n_subjects: int, seed: int) -> list[str]:
 def dedupe(lines: list[str], tmp_path, *, chunk: int = 50, max_bytes: int = 1 << 20, recent: int = 8):
     router = BucketRouter(fanout=4, recent=recent)
     tmp_path.mkdir(exist_ok=True)
-    with SpillFiles(tmp_path, fanout=4) as spill:
+    with SpillFiles(tmp_path, fanout=4, buffer_bytes=100) as spill:
         for i in range(0, len(lines), chunk):
             for ln in lines[i:i + chunk]:
                 router.add(ln)
-            spill.append(router.take())
+            spill.append(*router.take())
         return [g for p in spill.finish() for g in drain_bucket(p, 4, max_bytes)]
 
 
