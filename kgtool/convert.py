@@ -147,6 +147,8 @@ def convert_dump(
         progress(f"hashing {name}")
         source = SourceInfo(name=Path(name).name, sha256=sha256_file(file), media_type=fmt.media_type)
         header = _read_header(dump) if fmt.name == "oc-csv" else None
+        if header is not None:
+            oc_csv_stream.read_header(header, name)  # here, not in the workers: a bad header stops at once
         job = ChunkJob(fmt.name, name, source, base, kind, str(graph_name(base, stem)), header)
         chunks = _chunks(dump, fmt, first_line=2 if header is not None else 1)
         if jobs is None:

@@ -165,6 +165,13 @@ def test_an_interrupted_run_leaves_no_file_that_looks_complete(tmp_path, data_di
     assert list(out.iterdir()) == []
 
 
+def test_a_bad_header_stops_before_any_worker_starts(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("oci,citing,target\nx,omid:br/1,omid:br/2\n")
+    with pytest.raises(InputError, match=r"bad.csv:1: column 'cited': missing from the header"):
+        convert(bad, tmp_path / "out", jobs=2, dump_format="oc-csv")
+
+
 def test_gzip_input_and_format_detection(tmp_path, data_dir):
     gz = tmp_path / "dump.bin"  # no telling suffix: gzip and CSV are recognised from the bytes
     gz.write_bytes(gzip.compress((data_dir / "oc" / "index-sample.csv").read_bytes()))
