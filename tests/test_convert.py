@@ -256,3 +256,18 @@ def test_output_does_not_depend_on_caches_or_how_chunks_fall_to_processes(tmp_pa
             m.setattr(kgtool.dump_chunks, "BucketRouter", functools.partial(BucketRouter, recent=2))
             stressed = convert(path, tmp_path / f"stressed-{to}", to=to, jobs=2).files[0].read_bytes()
         assert stressed == reference
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path, data_dir, monkeypatch):
+    import os
+
+    import kgtool.convert
+    from kgtool.dump_chunks import ChunkMapper
+    from kgtool.errors import KgtoolError
+
+    monkeypatch.setattr(kgtool.convert, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(ChunkMapper, "map_chunk", lambda self, first, data: os._exit(9))  # as if killed
+    out = tmp_path / "out"
+    with pytest.raises(KgtoolError, match="worker process stopped"):
+        convert(data_dir / "oc" / "index-sample.csv", out, to="nt", jobs=2)
+    assert list(out.iterdir()) == []
