@@ -14,19 +14,16 @@ pair both add their facts to the one citation node.
 
 from __future__ import annotations
 
-import gc
 import json
-import multiprocessing
 import os
-from collections import deque
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, Callable, Iterator
 
 from . import iris
 from .dedupe import SpillFiles
-from .dump_chunks import ChunkJob, ChunkMapper, drain, init_worker, map_chunk
+from .dump_chunks import ChunkJob, ChunkMapper, call, init_worker
 from .dumpfile import DumpInput, open_dump, peek, sha256_file, spooled_stdin
 from .errors import InputError, KgtoolError, UsageError
 from .export import graph_name
@@ -36,6 +33,7 @@ from .ntlines import NTLineEncoder
 from .progress import ProgressMeter, Report, quiet
 from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import formatter_for, open_writer, parse_output
+from .workers import OrderedPool
 
 CHUNK_BYTES = 1 << 19
 
@@ -147,11 +145,14 @@ def convert_dump(
         progress(f"hashing {name}")
         source = SourceInfo(name=Path(name).name, sha256=sha256_file(file), media_type=fmt.media_type)
         header = _read_header(dump) if fmt.name == "oc-csv" else None
+        if header is not None:
+            oc_csv_stream.read_header(header, name)  # here, not in the workers: a bad header stops at once
         job = ChunkJob(fmt.name, name, source, base, kind, str(graph_name(base, stem)), header)
         chunks = _chunks(dump, fmt, first_line=2 if header is not None else 1)
         if jobs is None:
             jobs = available_cpus() if dump.size > 2 * CHUNK_BYTES else 1
-        workers = stack.enter_context(Workers(jobs, job))  # before the writer thread: forks first
+        workers = stack.enter_context(  # before the writer thread starts: forks first
+            OrderedPool(jobs, lambda: ChunkMapper(job), call, init_worker, (job,)))
         spill = stack.enter_context(SpillFiles(scratch, job.fanout))
         writer = open_writer(None if out_stream is not None else out, stem, to, split, out_stream)
         meter = ProgressMeter(progress, f"converting {name}", dump.size)
@@ -248,52 +249,3 @@ def _document_as_json_lines(data: bytes, name: str) -> bytes:
     doc = json.loads(text)
     works = doc["results"] if isinstance(doc, dict) and "results" in doc else [doc]
     return "".join(json.dumps(w, ensure_ascii=False) + "\n" for w in works).encode("utf-8")
-
-
-class Workers:
-    """Runs ChunkMapper methods in worker processes (or here, for jobs=1), results in order."""
-
-    def __init__(self, jobs: int, job: ChunkJob):
-        self.jobs = max(1, jobs)
-        self._pool: Any = None
-        self._local: ChunkMapper | None = None
-        if self.jobs == 1:
-            self._local = ChunkMapper(job)
-        else:
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = ctx.Pool(self.jobs, initializer=init_worker, initargs=(job,))
-
-    def map(self, method: str, args: Iterable[tuple]) -> Iterator[Any]:
-        """method(*a) for each a, in order, with a bounded number of chunks in flight."""
-        if self._local is not None:
-            fn = getattr(self._local, method)
-            was_enabled = gc.isenabled()
-            gc.disable()  # as in the workers: no reference cycles, GC passes only cost time
-            try:
-                for a in args:
-                    yield fn(*a)
-            finally:
-                if was_enabled:
-                    gc.enable()
-            return
-        fn = {"map_chunk": map_chunk, "drain": drain}[method]
-        pending: deque = deque()
-        for a in args:
-            pending.append(self._pool.apply_async(fn, a))
-            if len(pending) > self.jobs:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
-
-    def __enter__(self) -> "Workers":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

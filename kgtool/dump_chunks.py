@@ -172,11 +172,7 @@ def init_worker(job: ChunkJob) -> None:
     _mapper = ChunkMapper(job)
 
 
-def map_chunk(first_line: int, data: bytes) -> ChunkOutput:
+def call(method: str, *args):
+    """Run one task in this worker process (see workers.OrderedPool)."""
     assert _mapper is not None
-    return _mapper.map_chunk(first_line, data)
-
-
-def drain(path: Path) -> tuple[bytes, int]:
-    assert _mapper is not None
-    return _mapper.drain(path)
+    return getattr(_mapper, method)(*args)

@@ -28,12 +28,10 @@ from __future__ import annotations
 import gc
 import heapq
 import logging
-import multiprocessing
 import re
 import shutil
 import tempfile
 import zlib
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -48,6 +46,7 @@ from .shacl_plan import Constraint, Plan, compile_plan
 from .terms import TurtleTerms, escape_string, nt_term
 from .validate import EXAMPLES_PER_GROUP, SEVERITIES, Report, Result, _path_text, _short
 from .vocab import PREFIXES
+from .workers import OrderedPool
 
 RDF_TYPE = f"<{RDF.type}>"
 SUBCLASS_OF = f"<{RDFS.subClassOf}>"
@@ -628,39 +627,6 @@ def _call(method: str, *args):
     return getattr(_worker, method)(*args)
 
 
-class _Pool:
-    def __init__(self, jobs: int, shapes_ttl: str):
-        self.jobs = max(1, jobs)
-        self._pool = None
-        self._local: BucketValidator | None = None
-        if self.jobs == 1:
-            self._local = BucketValidator(shapes_ttl)
-        else:
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = ctx.Pool(self.jobs, initializer=_init, initargs=(shapes_ttl,))
-
-    def map(self, method: str, args: Iterable[tuple]) -> Iterator[Any]:
-        if self._local is not None:
-            fn = getattr(self._local, method)
-            for a in args:
-                yield fn(*a)
-            return
-        pending: deque = deque()
-        for a in args:
-            pending.append(self._pool.apply_async(_call, (method, *a)))
-            if len(pending) > 2 * self.jobs:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
-
-
 # -- the report ------------------------------------------------------------------------------
 @dataclass
 class StreamedReport(Report):
@@ -893,7 +859,7 @@ def validate_files(
 
         jobs = available_cpus() if total_bytes > (8 << 20) else 1
     tmp = Path(tempfile.mkdtemp(prefix=".kgtool-validate-", dir=tmp_dir))
-    pool = _Pool(jobs, shapes_ttl)
+    pool = OrderedPool(jobs, lambda: BucketValidator(shapes_ttl), _call, _init, (shapes_ttl,))
     gc_was_enabled = gc.isenabled()
     gc.disable()  # as in the workers
     try:
@@ -906,7 +872,7 @@ def validate_files(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(files: list[Path], plan: Plan, pool: _Pool, tmp: Path, fanout: int, collect: bool,
+def _run(files: list[Path], plan: Plan, pool: OrderedPool, tmp: Path, fanout: int, collect: bool,
          progress: ProgressReport, total_bytes: int, input_format: str | None) -> StreamedReport:
     out_files = _BucketFiles(tmp)
     subclass_lines: list[str] = []

@@ -172,6 +172,13 @@ def test_an_interrupted_run_leaves_no_file_that_looks_complete(tmp_path, data_di
     assert list(out.iterdir()) == []
 
 
+def test_a_bad_header_stops_before_any_worker_starts(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("oci,citing,target\nx,omid:br/1,omid:br/2\n")
+    with pytest.raises(InputError, match=r"bad.csv:1: column 'cited': missing from the header"):
+        convert(bad, tmp_path / "out", jobs=2, dump_format="oc-csv")
+
+
 def test_gzip_input_and_format_detection(tmp_path, data_dir):
     gz = tmp_path / "dump.bin"  # no telling suffix: gzip and CSV are recognised from the bytes
     gz.write_bytes(gzip.compress((data_dir / "oc" / "index-sample.csv").read_bytes()))
@@ -256,3 +263,18 @@ def test_output_does_not_depend_on_caches_or_how_chunks_fall_to_processes(tmp_pa
             m.setattr(kgtool.dump_chunks, "BucketRouter", functools.partial(BucketRouter, recent=2))
             stressed = convert(path, tmp_path / f"stressed-{to}", to=to, jobs=2).files[0].read_bytes()
         assert stressed == reference
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path, data_dir, monkeypatch):
+    import os
+
+    import kgtool.convert
+    from kgtool.dump_chunks import ChunkMapper
+    from kgtool.errors import KgtoolError
+
+    monkeypatch.setattr(kgtool.convert, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(ChunkMapper, "map_chunk", lambda self, first, data: os._exit(9))  # as if killed
+    out = tmp_path / "out"
+    with pytest.raises(KgtoolError, match="worker process stopped"):
+        convert(data_dir / "oc" / "index-sample.csv", out, to="nt", jobs=2)
+    assert list(out.iterdir()) == []
