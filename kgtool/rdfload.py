@@ -87,7 +87,12 @@ class RdfSource:
             for q in ox.parse(self.data, format=oxigraph_format(self.parser)):
                 yield q.subject, q.predicate, q.object
         except SyntaxError as e:
-            raise InputError(f"cannot parse as {self.parser}: {' '.join(str(e).split())[:300]}", source=self.name) from None
+            raise self.syntax_error(e) from None
+
+    def syntax_error(self, e: Exception) -> InputError:
+        """The one-line error for a parser's complaint about this file (it names the line)."""
+        first = " ".join(str(e).split())[:300] or type(e).__name__
+        return InputError(f"cannot parse as {self.parser}: {first}", source=self.name)
 
 
 def read_rdf(path: str | Path, fmt: str | None = None) -> RdfSource:
@@ -109,8 +114,7 @@ def parse_into(ds: Dataset, path: str | Path, fmt: str | None = None) -> None:
         target = ds if src.is_quads else ds.default_graph
         target.parse(io.BytesIO(src.data), format=src.parser)
     except Exception as e:  # rdflib raises many unrelated types for bad syntax
-        first = " ".join(str(e).split())[:300] or type(e).__name__
-        raise InputError(f"cannot parse as {src.parser}: {first}", source=src.name) from None
+        raise src.syntax_error(e) from None
 
 
 def load_files(paths: Iterable[str | Path], fmt: str | None = None) -> Dataset:

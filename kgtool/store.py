@@ -64,6 +64,7 @@ class KgStore:
         self.path = Path(path)
         self.read_only = read_only
         data = self.path / DATA_DIR
+        self._made_here = create and not self.path.exists()  # removed again if nothing gets loaded
         if not read_only:
             self._finish_swap()
         if self.path.exists() and not self.path.is_dir():
@@ -106,8 +107,10 @@ class KgStore:
     def __enter__(self) -> "KgStore":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         self.close()
+        if exc_type is not None and self._made_here and not self._catalog["graphs"]:
+            shutil.rmtree(self.path, ignore_errors=True)  # a failed first load leaves no empty store
 
     @property
     def store(self):
@@ -210,7 +213,7 @@ class KgStore:
         try:
             store.bulk_load(src.data, oxigraph_format(src.parser), to_graph=g)
         except SyntaxError as e:
-            raise InputError(f"cannot parse as {src.parser}: {' '.join(str(e).split())[:300]}", source=src.name) from None
+            raise src.syntax_error(e) from None
 
     def _rebuild(self, g, src: RdfSource) -> None:
         """Swap in a fresh database holding every graph but ``g``, plus ``src`` as ``g``.

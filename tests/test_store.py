@@ -104,6 +104,15 @@ def test_quads_gzip_and_jsonld_inputs(tmp_path, data_dir):
         assert jsonld.triples == len(load_graph([exports / "hub-example.ttl"]))
 
 
+def test_a_first_load_that_fails_leaves_no_empty_store(tmp_path):
+    bad = tmp_path / "bad.nt"
+    bad.write_text("<https://x.org/a> <https://x.org/b> .\n")
+    with pytest.raises(InputError, match="bad.nt: cannot parse as nt"):
+        with open_store(tmp_path / "new.db", create=True) as store:
+            store.load(bad)
+    assert not (tmp_path / "new.db").exists()
+
+
 def test_stdin_needs_a_graph_name(tmp_path):
     with open_store(tmp_path / "kg.db", create=True) as store:
         with pytest.raises(UsageError, match="--graph"):
