@@ -35,7 +35,7 @@ from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import formatter_for, open_writer, parse_output
 from .workers import OrderedPool
 
-CHUNK_BYTES = 1 << 19
+CHUNK_BYTES = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,15 @@ def convert_dump(
     progress: Report = quiet,
     tmp_dir: str | Path | None = None,
     out_stream: IO[bytes] | None = None,
+    templates: bool = True,
 ) -> ConvertResult:
     """Stream one dump ('-' is stdin) into out_dir/STEM[-NNNNN].<to>: all files or none.
 
     With ``out_stream`` the RDF goes to that binary stream instead (no parts; temporary files
     go to ``tmp_dir``, else the system's). ``jobs`` worker processes map the records (default:
-    one per CPU when the dump is larger than a few MB; 1 maps in this process).
+    one per CPU when the dump is larger than a few MB; 1 maps in this process). ``templates=False``
+    maps every record through the mapping, skipping the checked templates of its output
+    (record_templates.py) and the OpenCitations fast lane (oc_rows.py): same bytes, slower.
     """
     base = iris.check_base(base)
     _, _, kind = parse_output(to)
@@ -147,7 +150,8 @@ def convert_dump(
         header = _read_header(dump) if fmt.name == "oc-csv" else None
         if header is not None:
             oc_csv_stream.read_header(header, name)  # here, not in the workers: a bad header stops at once
-        job = ChunkJob(fmt.name, name, source, base, kind, str(graph_name(base, stem)), header)
+        job = ChunkJob(fmt.name, name, source, base, kind, str(graph_name(base, stem)), header,
+                       templates=templates)
         chunks = _chunks(dump, fmt, first_line=2 if header is not None else 1)
         if jobs is None:
             jobs = available_cpus() if dump.size > 2 * CHUNK_BYTES else 1

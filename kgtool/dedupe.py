@@ -37,25 +37,30 @@ class BucketRouter:
         self._buckets: list[list[str]] = [[] for _ in range(fanout)]
         self._last_subject = ""
         self._last_bucket = 0
+        self._lines = 0
 
     def add(self, line: str) -> None:
         """Add one N-Triples line (subject, space, rest)."""
+        self.add_block(line[: line.index(" ")], line, 1)
+
+    def add_block(self, subject: str, text: str, lines: int) -> None:
+        """Add ``lines`` N-Triples lines (``text``) that all have the subject ``subject``."""
         recent = self._recent
-        if line in recent:
+        if text in recent:
             return
         if len(recent) >= self._recent_max:
             recent.clear()
-        recent.add(line)
-        subject = line[: line.index(" ")]
+        recent.add(text)
         if subject != self._last_subject:
             self._last_subject = subject
             self._last_bucket = zlib.crc32(subject.encode("utf-8")) % self.fanout
-        self._buckets[self._last_bucket].append(line)
+        self._buckets[self._last_bucket].append(text)
+        self._lines += lines
 
     def take(self) -> tuple[list[bytes], int]:
         """The lines collected since the last take: one bytes object per bucket, and their number."""
         out = [("".join(b)).encode("utf-8") if b else b"" for b in self._buckets]
-        n = sum(len(b) for b in self._buckets)
+        n, self._lines = self._lines, 0
         for b in self._buckets:
             b.clear()
         return out, n
@@ -68,7 +73,7 @@ class SpillFiles:
     time for each of the buckets.
     """
 
-    def __init__(self, tmp_dir: str | Path | None = None, fanout: int = FANOUT, buffer_bytes: int = 8 << 20):
+    def __init__(self, tmp_dir: str | Path | None = None, fanout: int = FANOUT, buffer_bytes: int = 4 << 20):
         self.fanout = fanout
         self.dir = Path(tempfile.mkdtemp(prefix=".kgtool-dedupe-", dir=tmp_dir))
         self.paths = [self.dir / f"bucket-{i:04d}.nt" for i in range(fanout)]

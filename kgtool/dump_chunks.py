@@ -20,9 +20,10 @@ from .dedupe import FANOUT, BucketRouter, drain_bucket
 from .errors import InputError
 from . import iris
 from .iris import citation_prefix
-from .mapping import citation_triples, work_triples
 from .model import Citation, SourceInfo, Work
 from .ntlines import NTLineEncoder
+from .oc_rows import OcRowLines
+from .record_templates import RecordLines
 from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import formatter_for
 
@@ -45,6 +46,7 @@ class ChunkJob:
     graph: str | None = None  # the named graph, for N-Quads
     header: str | None = None  # the CSV header line
     fanout: int = FANOUT
+    templates: bool = True  # reuse the mapping's output per citation shape (record_templates.py)
 
 
 @dataclass
@@ -71,59 +73,65 @@ class ChunkMapper:
         # cito:cites lines go through dedupe with its other lines; line formats, where order
         # is free, write them with the citation (they are as unique as the citation node).
         self.cites_inline = job.kind != "ttl"
+        self.records = RecordLines(self.sources, job.base, self.encoder, self.router, self.formatter, self.own,
+                                   self.cites_inline, templates=job.templates)
         # work path -> hash of the Work last mapped under it (see map_work)
         self._mapped: dict[str, int] = {}
         self._seen_objects: dict[int, Work] = {}  # id -> the Work (held, so the id stays its own)
         self._works_by_field: dict[str, Work] = {}
         self._columns = oc_csv_stream.read_header(job.header, job.name) if job.header is not None else None
+        self._oc_rows = (OcRowLines(self._columns, job.name, self.records, self.encoder, job.base, self.map_work)
+                         if self._columns is not None and job.templates else None)
 
-    def _records(self, first_line: int, data: bytes) -> Iterator[Item]:
+    def _text(self, first_line: int, data: bytes) -> str:
         try:
-            text = data.decode("utf-8")
+            return data.decode("utf-8")
         except UnicodeDecodeError as e:
             line = first_line + data.count(b"\n", 0, e.start)
             raise InputError(f"not valid UTF-8 (byte 0x{data[e.start]:02x})", source=self.job.name, line=line) from None
+
+    def _records(self, first_line: int, data: bytes) -> Iterator[Item]:
+        text = self._text(first_line, data)
         if self._columns is not None:
             return oc_csv_stream.iter_rows(io.StringIO(text, newline=""), self._columns, self.job.name,
                                            first_line, self._works_by_field)
         return openalex_jsonl_stream.iter_lines(text.split("\n"), self.job.name, first_line)
 
+    def map_work(self, w: Work) -> None:
+        """Route a work's lines to the dedupe buckets, unless it was just mapped.
+
+        A work recurs in many records; mapping it again only costs time (the dedupe step makes
+        the output exact), so a work just mapped is skipped: first by object identity (readers
+        hand out the same Work for the same identifiers), then by path and hash, so that a
+        different record under the same key (say, more identifiers for the same DOI) is still
+        mapped and its extra lines kept.
+        """
+        seen_objects = self._seen_objects
+        if id(w) in seen_objects:
+            return
+        if len(seen_objects) >= SEEN_OBJECTS:
+            seen_objects.clear()
+        seen_objects[id(w)] = w
+        path, h = iris.work_path(w), hash(w)
+        mapped = self._mapped
+        if mapped.get(path) == h:
+            return
+        if len(mapped) >= MAPPED_WORKS:
+            mapped.clear()
+        mapped[path] = h
+        self.records.work(w)
+
     def map_chunk(self, first_line: int, data: bytes) -> ChunkOutput:
         """Map the records in ``data`` (whole lines, the first being line ``first_line``)."""
-        base, sources, own = self.job.base, self.sources, self.own
-        split_lines = self.encoder.split_lines
-        shared = self.router.add
-        mapped = self._mapped
-        work_path = iris.work_path
         out: list[str] = []
-        per_block = self.job.kind == "ttl"
-        fmt = self.formatter
         triples = records = citations = 0
-        unused: list[str] = []  # a work's lines never start with the citation prefix
-        cites_inline = self.cites_inline
         last_citing = None
-
-        seen_objects = self._seen_objects
-
-        def map_work(w: Work) -> None:
-            # A work recurs in many records; mapping it again only costs time (the dedupe step
-            # makes the output exact), so skip a work just mapped: first by object identity
-            # (readers hand out the same Work for the same identifiers), then by path and hash,
-            # so that a different record under the same key (say, more identifiers for the same
-            # DOI) is still mapped and its extra lines kept.
-            if id(w) in seen_objects:
-                return
-            if len(seen_objects) >= SEEN_OBJECTS:
-                seen_objects.clear()
-            seen_objects[id(w)] = w
-            path, h = work_path(w), hash(w)
-            if mapped.get(path) == h:
-                return
-            if len(mapped) >= MAPPED_WORKS:
-                mapped.clear()
-            mapped[path] = h
-            split_lines(work_triples(w, sources, base), "\x00", unused, shared)
-
+        map_work = self.map_work
+        if self._oc_rows is not None:
+            records, citations, triples = self._oc_rows.rows(self._text(first_line, data), first_line, out)
+            buckets, bucket_lines = self.router.take()
+            return ChunkOutput("".join(out).encode("utf-8"), triples, buckets, bucket_lines, records, citations)
+        add_citation = self.records.citation
         for item in self._records(first_line, data):
             records += 1
             if isinstance(item, Citation):
@@ -131,23 +139,13 @@ class ChunkMapper:
             else:
                 work, cits = item
                 map_work(work)
-            block: list[str] = []
             for c in cits:
-                if cites_inline:
-                    citing_iri = iris.work_iri(c.citing, base)
-                    split_lines(citation_triples(c, sources, base), own, block, shared, citing_iri)
-                else:
-                    split_lines(citation_triples(c, sources, base), own, block, shared)
+                triples += add_citation(c, out)
                 if c.citing is not last_citing:  # dumps list a work's references together
                     map_work(c.citing)
                     last_citing = c.citing
                 map_work(c.cited)
             citations += len(cits)
-            triples += len(block)
-            if per_block:
-                out.append(fmt.block(block))
-            else:
-                out.extend(fmt.lines(block))
         buckets, bucket_lines = self.router.take()
         return ChunkOutput("".join(out).encode("utf-8"), triples, buckets, bucket_lines, records, citations)
 

@@ -59,42 +59,41 @@ def _segment(value: str) -> str:
 
 
 # A dump names the same Work object in many records (a citing work in each of its references,
-# a popular cited work everywhere). Its path and IRI are cached by object identity (hashing a
-# Work costs more than minting its path); the cache holds the Work, so its id is not reused.
-# Returning the same URIRef object also lets writers cache the IRI's text by identity.
-_CACHE_SIZE = 1 << 14
-_paths: dict[int, tuple[Work, str]] = {}
-_iris: dict[tuple[int, str], tuple[Work, URIRef]] = {}
+# a popular cited work everywhere), so its path and IRI are memoized on the object itself, in
+# its __dict__ (as functools.cached_property does; a frozen dataclass's fields, equality and hash
+# are untouched). They live as long as the Work, with no cache to size or evict. Returning the
+# same URIRef object also lets writers cache the IRI's text by identity.
 
 
 def work_path(work: Work) -> str:
     """The path of a work below the base, e.g. 'work/doi/10.7554/elife.01567'."""
-    hit = _paths.get(id(work))
-    if hit is not None:
-        return hit[1]
-    scheme, value = work_key(work.doi, work.arxiv, work.title, work.extra_ids)
-    path = f"work/{quote_segment(scheme)}/{_segment(value)}"
-    if len(_paths) >= _CACHE_SIZE:
-        _paths.clear()
-    _paths[id(work)] = (work, path)
+    memo = work.__dict__
+    path = memo.get("_kg_path")
+    if path is None:
+        scheme, value = work_key(work.doi, work.arxiv, work.title, work.extra_ids)
+        path = memo["_kg_path"] = f"work/{quote_segment(scheme)}/{_segment(value)}"
     return path
 
 
 def work_iri(work: Work, base: str = DEFAULT_BASE) -> URIRef:
-    hit = _iris.get((id(work), base))
-    if hit is not None:
+    memo = work.__dict__
+    hit = memo.get("_kg_iri")
+    if hit is not None and hit[0] == base:
         return hit[1]
-    iri = URIRef(base + work_path(work))
-    if len(_iris) >= _CACHE_SIZE:
-        _iris.clear()
-    _iris[(id(work), base)] = (work, iri)
+    iri = minted_iri(base + work_path(work))
+    memo["_kg_iri"] = (base, iri)
     return iri
 
 
 def citation_iri(citing: Work, cited: Work, base: str = DEFAULT_BASE) -> URIRef:
     """One IRI per (citing, cited) pair, whatever the source that reports it."""
-    pair = f"{work_path(citing)} {work_path(cited)}".encode("utf-8")
-    return minted_iri(f"{citation_prefix(base)}{hashlib.sha256(pair).hexdigest()[:20]}")
+    return citation_iri_of_paths(work_path(citing), work_path(cited), base)
+
+
+def citation_iri_of_paths(citing_path: str, cited_path: str, base: str = DEFAULT_BASE) -> URIRef:
+    """citation_iri, from the two works' paths (work_path)."""
+    pair = f"{citing_path} {cited_path}".encode("utf-8")
+    return minted_iri(f"{base}citation/{hashlib.sha256(pair).hexdigest()[:20]}")
 
 
 def citation_prefix(base: str = DEFAULT_BASE) -> str:

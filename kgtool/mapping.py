@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from rdflib import Literal, URIRef, namespace
 from rdflib.term import Node
@@ -93,25 +93,59 @@ def agent_triples(name: str, base: str) -> Iterator[Triple]:
     yield a, RDFS.label, _text(name)
 
 
-def work_triples(w: Work, sources: tuple[SourceInfo, ...], base: str) -> Iterator[Triple]:
-    s = iris.work_iri(w, base)
+class WorkTerms(NamedTuple):
+    """The terms of one work that come from its record's values (see work_terms)."""
+
+    iri: URIRef
+    title: Literal | None
+    abstract: Literal | None
+    summary: Literal | None
+    doi: Literal | None
+    arxiv: Literal | None
+    year: Literal | None
+    venue: Literal | None
+    extra_ids: tuple[Literal, ...]
+
+
+#: The Work fields that work_triples reads only through work_terms (see CITATION_TERM_FIELDS).
+WORK_TERM_FIELDS = ("title", "abstract", "summary", "doi", "arxiv", "year", "venue")
+
+
+def work_terms(w: Work, base: str) -> WorkTerms:
+    return WorkTerms(
+        iris.work_iri(w, base),
+        _text(w.title) if w.title else None,
+        _text(w.abstract) if w.abstract else None,
+        _text(w.summary) if w.summary else None,
+        _text(w.doi) if w.doi else None,
+        _text(w.arxiv) if w.arxiv else None,
+        _year(w.year) if w.year is not None else None,
+        _text(w.venue) if w.venue else None,
+        tuple(_text(f"{scheme}:{value}") for scheme, value in w.extra_ids),
+    )
+
+
+def work_triples(w: Work, sources: tuple[SourceInfo, ...], base: str,
+                 terms: WorkTerms | None = None) -> Iterator[Triple]:
+    t = terms if terms is not None else work_terms(w, base)
+    s = t.iri
     yield s, RDF.type, FABIO.Expression
-    if w.title:
-        yield s, DCTERMS.title, _text(w.title)
-    if w.abstract:
-        yield s, DCTERMS.abstract, _text(w.abstract)
-    if w.summary:
-        yield s, KG.summary, _text(w.summary)
-    if w.doi:
-        yield s, PRISM.doi, _text(w.doi)
-    if w.arxiv:
-        yield s, FABIO.hasArXivId, _text(w.arxiv)
-    for scheme, value in w.extra_ids:
-        yield s, DCTERMS.identifier, _text(f"{scheme}:{value}")
-    if w.year is not None:
-        yield s, FABIO.hasPublicationYear, _year(w.year)
-    if w.venue:
-        yield s, PRISM.publicationName, _text(w.venue)
+    if t.title is not None:
+        yield s, DCTERMS.title, t.title
+    if t.abstract is not None:
+        yield s, DCTERMS.abstract, t.abstract
+    if t.summary is not None:
+        yield s, KG.summary, t.summary
+    if t.doi is not None:
+        yield s, PRISM.doi, t.doi
+    if t.arxiv is not None:
+        yield s, FABIO.hasArXivId, t.arxiv
+    for identifier in t.extra_ids:
+        yield s, DCTERMS.identifier, identifier
+    if t.year is not None:
+        yield s, FABIO.hasPublicationYear, t.year
+    if t.venue is not None:
+        yield s, PRISM.publicationName, t.venue
     for i, person in enumerate(w.authors, start=1):
         p = iris.person_iri(s, i, person.orcid, base)
         yield s, DCTERMS.creator, p
@@ -128,9 +162,42 @@ def work_triples(w: Work, sources: tuple[SourceInfo, ...], base: str) -> Iterato
         yield s, PROV.wasDerivedFrom, iris.source_iri(src.sha256, base)
 
 
-def citation_triples(c: Citation, sources: tuple[SourceInfo, ...], base: str) -> Iterator[Triple]:
-    citing, cited = iris.work_iri(c.citing, base), iris.work_iri(c.cited, base)
-    s = iris.citation_iri(c.citing, c.cited, base)
+class CitationTerms(NamedTuple):
+    """The terms of one citation that come from its record's values (see citation_terms)."""
+
+    citing: URIRef
+    cited: URIRef
+    node: URIRef
+    creation: Literal | None
+    timespan: Literal | None
+    oci: Literal | None
+
+
+#: The Citation fields that citation_triples reads only through citation_terms: the streaming
+#: writer (record_templates.py) reuses the mapping's output for records that differ only in these.
+CITATION_TERM_FIELDS = ("citing", "cited", "creation", "timespan", "oci")
+
+
+def citation_terms(c: Citation, base: str) -> CitationTerms:
+    return CitationTerms(
+        iris.work_iri(c.citing, base),
+        iris.work_iri(c.cited, base),
+        iris.citation_iri(c.citing, c.cited, base),
+        creation_literal(c.creation) if c.creation else None,
+        duration_literal(c.timespan) if c.timespan else None,
+        oci_literal(c.oci) if c.oci else None,
+    )
+
+
+def oci_literal(oci: str) -> Literal:
+    """A citation's OCI as its dcterms:identifier, e.g. "oci:06101-06102"."""
+    return _text(f"oci:{oci}")
+
+
+def citation_triples(c: Citation, sources: tuple[SourceInfo, ...], base: str,
+                     terms: CitationTerms | None = None) -> Iterator[Triple]:
+    t = terms if terms is not None else citation_terms(c, base)
+    citing, cited, s = t.citing, t.cited, t.node
     yield citing, CITO.cites, cited
     yield s, RDF.type, CITO.Citation
     if c.author_self:
@@ -157,12 +224,12 @@ def citation_triples(c: Citation, sources: tuple[SourceInfo, ...], base: str) ->
         yield s, KG.isRepresentative, _bool(True)
     if c.position is not None:
         yield s, KG.position, _int(c.position)
-    if c.creation:
-        yield s, CITO.hasCitationCreationDate, creation_literal(c.creation)
-    if c.timespan:
-        yield s, CITO.hasCitationTimeSpan, duration_literal(c.timespan)
-    if c.oci:
-        yield s, DCTERMS.identifier, _text(f"oci:{c.oci}")
+    if t.creation is not None:
+        yield s, CITO.hasCitationCreationDate, t.creation
+    if t.timespan is not None:
+        yield s, CITO.hasCitationTimeSpan, t.timespan
+    if t.oci is not None:
+        yield s, DCTERMS.identifier, t.oci
     if c.label_source:
         yield s, PROV.wasAttributedTo, agent_iri(c.label_source, base)
         yield from agent_triples(c.label_source, base)

@@ -28,7 +28,7 @@ class NTLineEncoder:
     def term(self, t: Node) -> str:
         text = self._text.get(id(t))
         if text is None:
-            text = _format(t)
+            text = format_term(t)
             if len(self._alive) >= self._max:
                 self._text.clear()
                 self._alive.clear()
@@ -78,7 +78,7 @@ class NTLineEncoder:
                 other(line)
 
 
-def _format(t: Node) -> str:
+def format_term(t: Node) -> str:
     """nt_term, with the two commonest cases (an IRI, a plain literal) inlined."""
     kind = type(t)
     if kind is URIRef and not _IRI_BAD.search(t):

@@ -241,6 +241,7 @@ def test_output_does_not_depend_on_caches_or_how_chunks_fall_to_processes(tmp_pa
 
     import kgtool.convert
     import kgtool.dump_chunks
+    import kgtool.record_templates
     from kgtool.dedupe import BucketRouter
     from kgtool.ntlines import NTLineEncoder
 
@@ -256,7 +257,7 @@ def test_output_does_not_depend_on_caches_or_how_chunks_fall_to_processes(tmp_pa
         with monkeypatch.context() as m:
             # Caches so small that they are cleared all the time, many chunks, two processes.
             m.setattr(kgtool.convert, "CHUNK_BYTES", 2000)
-            m.setattr(iris, "_CACHE_SIZE", 3)
+            m.setattr(kgtool.record_templates, "MAX_SHAPES", 1)  # one shape templated, the rest mapped
             m.setattr(kgtool.dump_chunks, "MAPPED_WORKS", 2)
             m.setattr(kgtool.dump_chunks, "SEEN_OBJECTS", 2)
             m.setattr(kgtool.dump_chunks, "NTLineEncoder", functools.partial(NTLineEncoder, max_cached=3))

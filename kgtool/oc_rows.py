@@ -1,0 +1,158 @@
+"""OpenCitations Index CSV rows to formatted lines: convert's fast lane for the commonest dump.
+
+Every row's lines are the mapping's: they come from the citation templates that
+record_templates.py builds from ``mapping.citation_triples`` and checks. What this adds is a way
+to fill a checked template without making the row's Citation record: the texts of its holes are
+computed from the row's fields through the same functions ``mapping.citation_terms`` calls
+(``iris.citation_iri_of_paths``, ``creation_literal``, ``duration_literal``, ``oci_literal``),
+with caches keyed by the raw field (a popular cited work's id field, a date). A row goes the full
+way (``parse_row``, a Citation, ``RecordLines.citation``) while its shape has no checked template
+yet, and then again every ``CHECK_EVERY`` rows: there, the texts computed here must equal the
+ones the record gives, or the run stops with an internal error rather than write different lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Callable
+
+from . import iris
+from .errors import InputError, KgtoolError
+from .mapping import creation_literal, duration_literal, oci_literal
+from .model import Work
+from .ntlines import NTLineEncoder, format_term
+from .record_templates import RecordLines
+from .sources.oc_csv_stream import Columns, RowError, parse_creation, parse_flag, parse_ids, parse_row, parse_timespan
+
+#: How often a row whose shape has a checked template still goes the full way, as a check.
+CHECK_EVERY = 4096
+#: Id fields remembered per generation (two generations: a field used in the last two is kept).
+ENDS_PER_GENERATION = 1 << 14
+_SMALL = 1 << 12
+
+
+class OcRowLines:
+    """Maps the rows of one OpenCitations Index CSV (per worker process; caches carry over)."""
+
+    def __init__(self, cols: Columns, name: str, records: RecordLines, encoder: NTLineEncoder, base: str,
+                 map_work: Callable[[Work], None]):
+        self.cols, self.name, self.records, self.base = cols, name, records, base
+        self.term = encoder.term
+        self.map_work = map_work  # the full path's work step (skips works it has just mapped)
+        self.work_lines = records.work  # routes a work's lines (the id field cache does the skipping)
+        self._young: dict[str, tuple[str, str]] = {}  # id field -> (work path, IRI text)
+        self._old: dict[str, tuple[str, str]] = {}
+        self._creation: dict[str, str] = {}  # raw field -> literal text ("" when empty)
+        self._timespan: dict[str, str] = {}
+        self._flags: dict[tuple[str, str], bool] = {}
+        self._templates: dict[tuple, object] = {}  # row shape -> checked template
+        self._works_by_field: dict[str, Work] = {}  # for the full path's parse_row
+        self._countdown = 0
+
+    def rows(self, text: str, first_line: int, out: list[str]) -> tuple[int, int, int]:
+        """Map the CSV rows in ``text`` (the first at line ``first_line``); own lines go to
+        ``out``. Returns (records, citations, own lines)."""
+        cols = self.cols
+        width, i_oci, i_citing, i_cited = cols.width, cols.oci, cols.citing, cols.cited
+        i_creation, i_timespan, i_jsc, i_asc = cols.creation, cols.timespan, cols.journal_sc, cols.author_sc
+        templates = self._templates
+        fill = self.records.fill_citation
+        end, creation_text, timespan_text, flag = self._end, self._creation_text, self._timespan_text, self._flag
+        reader = csv.reader(io.StringIO(text, newline=""))
+        records = lines = 0
+        try:
+            for row in reader:
+                if not row:
+                    continue
+                records += 1
+                try:
+                    if len(row) != width:
+                        raise RowError("*", f"expected {width} fields, found {len(row)}")
+                    oci = row[i_oci].strip() if i_oci is not None else ""
+                    if oci[:4].lower() == "oci:":
+                        oci = oci[4:]
+                    created = creation_text(row[i_creation]) if i_creation is not None else ""
+                    span = timespan_text(row[i_timespan]) if i_timespan is not None else ""
+                    jsc = flag(row[i_jsc], "journal_sc") if i_jsc is not None else False
+                    asc = flag(row[i_asc], "author_sc") if i_asc is not None else False
+                    shape = (jsc, asc, created != "", span != "", oci != "")
+                    tpl = templates.get(shape)
+                    self._countdown -= 1
+                    if tpl is None or self._countdown <= 0:
+                        self._countdown = CHECK_EVERY
+                        lines += self._full(row, shape, created, span, oci, out)
+                        continue
+                    citing_path, citing_text = end(row[i_citing], "citing")
+                    cited_path, cited_text = end(row[i_cited], "cited")
+                    node = format_term(iris.citation_iri_of_paths(citing_path, cited_path, self.base))
+                    oci_text = format_term(oci_literal(oci)) if oci else ""
+                    lines += fill(tpl, [citing_text, cited_text, node, created, span, oci_text], out)
+                except RowError as e:
+                    raise InputError(str(e), source=self.name, line=first_line - 1 + reader.line_num) from None
+        except csv.Error as e:
+            raise InputError(f"bad CSV: {e}", source=self.name, line=first_line - 1 + reader.line_num) from None
+        return records, records, lines
+
+    def _full(self, row: list[str], shape: tuple, created: str, span: str, oci: str, out: list[str]) -> int:
+        """The row through its Citation record; checks (and learns) the fast lane's shape."""
+        c = parse_row(row, self.cols, self._works_by_field)
+        n = self.records.citation(c, out)
+        self.map_work(c.citing)
+        self.map_work(c.cited)
+        tpl, texts = self.records.citation_template(c)
+        if tpl is None:
+            return n
+        citing_path, _ = self._end(row[self.cols.citing], "citing")
+        cited_path, _ = self._end(row[self.cols.cited], "cited")
+        mine = [self._end(row[self.cols.citing], "citing")[1], self._end(row[self.cols.cited], "cited")[1],
+                format_term(iris.citation_iri_of_paths(citing_path, cited_path, self.base)),
+                created, span, format_term(oci_literal(oci)) if oci else ""]
+        if mine != texts:
+            raise KgtoolError(f"internal error: the fast lane for {self.name} disagrees with the mapping "
+                              f"({mine!r} != {texts!r}); please report it")
+        self._templates[shape] = tpl
+        return n
+
+    def _end(self, field: str, column: str) -> tuple[str, str]:
+        """(work path, IRI text) of an id field; a work seen for the first time is mapped."""
+        hit = self._young.get(field)
+        if hit is not None:
+            return hit
+        hit = self._old.get(field)
+        if hit is None:
+            w = parse_ids(field, column)
+            self.work_lines(w)
+            hit = (iris.work_path(w), format_term(iris.work_iri(w, self.base)))
+        if len(self._young) >= ENDS_PER_GENERATION:
+            self._old, self._young = self._young, {}
+        self._young[field] = hit
+        return hit
+
+    def _creation_text(self, raw: str) -> str:
+        text = self._creation.get(raw)
+        if text is None:
+            value = parse_creation(raw)
+            text = "" if value is None else self.term(creation_literal(value))
+            if len(self._creation) >= _SMALL:
+                self._creation.clear()
+            self._creation[raw] = text
+        return text
+
+    def _timespan_text(self, raw: str) -> str:
+        text = self._timespan.get(raw)
+        if text is None:
+            value = parse_timespan(raw)
+            text = "" if value is None else self.term(duration_literal(value))
+            if len(self._timespan) >= _SMALL:
+                self._timespan.clear()
+            self._timespan[raw] = text
+        return text
+
+    def _flag(self, raw: str, column: str) -> bool:
+        value = self._flags.get((raw, column))
+        if value is None:
+            value = parse_flag(raw, column)
+            if len(self._flags) < _SMALL:
+                self._flags[(raw, column)] = value
+        return value

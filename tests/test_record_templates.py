@@ -1,0 +1,112 @@
+"""Templates of the mapping's output (record_templates.py) and the OpenCitations fast lane (oc_rows.py):
+whatever they take over, the bytes written are the ones the mapping gives record by record."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from rdflib import Literal
+
+import kgtool.convert
+import kgtool.oc_rows
+import kgtool.record_templates
+from kgtool.convert import convert_dump
+from kgtool.errors import InputError, KgtoolError
+from kgtool.mapping import citation_triples as real_citation_triples
+from kgtool.vocab import KG
+
+
+def varied_dump(path: Path, rows: int = 400, seed: int = 5) -> Path:
+    """Rows of every shape: flags, empty dates and spans, negative spans, no OCI, ids that need
+    escaping (braces, quotes, SICI DOIs), bare DOIs, and repeats."""
+    rng = random.Random(seed)
+    ids = ["omid:br/0601 doi:10.1000/a{b}c", "doi:10.1002/(SICI)1097-4636(199706)35:4<487::AID-JBM9>3.0.CO;2-K",
+           "omid:br/0602 pmid:42", "10.1000/bare", 'omid:br/0603 doi:10.1000/q"uote', "omid:br/0604"]
+    ids += [f"omid:br/07{i} doi:10.1000/w{i}" for i in range(40)]
+    lines = ["oci,citing,cited,creation,timespan,journal_sc,author_sc"]
+    for i in range(rows):
+        citing, cited = rng.choice(ids[:10]), rng.choice(ids)
+        creation = rng.choice(["2020", "2020-05", "2020-05-17", "", " 2021-01-02 "])
+        span = rng.choice(["P1Y", "-P2M", "P0D", "", "P3Y4M5D"])
+        oci = rng.choice([f"oci:06{i}-07{i}", f"06{i}-07{i}", ""])
+        flags = [rng.choice(["yes", "no", "", "YES"]) for _ in range(2)]
+        quote = (lambda v: '"' + v.replace('"', '""') + '"')
+        lines.append(",".join([oci, quote(citing), quote(cited), creation, span, *flags]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def converted(path: Path, out: Path, to: str, *, templates: bool, monkeypatch, jobs: int = 1) -> bytes:
+    with monkeypatch.context() as m:
+        m.setattr(kgtool.convert, "CHUNK_BYTES", 4096)  # many chunks: caches carry over between them
+        result = convert_dump(path, out_dir=out, to=to, jobs=jobs, templates=templates)
+    return result.files[0].read_bytes()
+
+
+@pytest.mark.parametrize("to", ["nt", "nq", "ttl"])
+def test_templates_and_fast_lane_write_the_same_bytes_as_the_mapping(tmp_path, monkeypatch, to):
+    dump = varied_dump(tmp_path / "dump.csv")
+    plain = converted(dump, tmp_path / "plain", to, templates=False, monkeypatch=monkeypatch)
+    fast = converted(dump, tmp_path / "fast", to, templates=True, monkeypatch=monkeypatch)
+    assert fast == plain
+    assert b"a%7Bb%7Dc" in fast  # the brace survived the template as data, percent-encoded in the IRI
+
+
+def test_a_template_is_used_only_after_a_second_record_agrees(tmp_path, monkeypatch):
+    # A mapping that bakes a value the templates do not know as a term (the OCI reversed) into a
+    # line: the first record's template would repeat it for every record. Its check on the second
+    # record fails, so that shape goes through the mapping every time and the output is right.
+    def leaky(c, sources, base, terms=None):
+        yield from real_citation_triples(c, sources, base, terms)
+        if c.oci:
+            node = terms.node if terms is not None else None
+            if node is not None:
+                yield node, KG.context, Literal(c.oci[::-1])
+
+    monkeypatch.setattr(kgtool.record_templates, "citation_triples", leaky)
+    dump = varied_dump(tmp_path / "dump.csv", rows=300)
+    plain = converted(dump, tmp_path / "plain", "nt", templates=False, monkeypatch=monkeypatch)
+    fast = converted(dump, tmp_path / "fast", "nt", templates=True, monkeypatch=monkeypatch)
+    assert fast == plain
+    assert plain.count(b"<https://w3id.org/kgtool/ns#context>") > 100
+
+
+def test_the_fast_lane_stops_when_it_disagrees_with_the_mapping(tmp_path, monkeypatch):
+    monkeypatch.setattr(kgtool.oc_rows, "oci_literal", lambda oci: Literal(f"OCI:{oci}"))
+    dump = varied_dump(tmp_path / "dump.csv")
+    with pytest.raises(KgtoolError, match="internal error: the fast lane"):
+        convert_dump(dump, out_dir=tmp_path / "out", to="nt", jobs=1)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("bad, column", [("2020-13-01", "creation"), ("P1X", "timespan"), ("maybe", "author_sc"),
+                                         ("nonsense", "cited")])
+def test_a_bad_field_deep_in_the_fast_lane_names_its_line(tmp_path, bad, column):
+    dump = varied_dump(tmp_path / "dump.csv", rows=600)
+    lines = dump.read_text().splitlines()
+    row = lines[500].split(",")
+    if column == "cited":
+        lines[500] = f"oci:1-2,omid:br/0601,{bad},2020,P1Y,no,no"
+    else:
+        header = lines[0].split(",")
+        row = ["oci:1-2", "omid:br/0601", "omid:br/0602", "2020", "P1Y", "no", "no"]
+        row[header.index(column)] = bad
+        lines[500] = ",".join(row)
+    dump.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as e:
+        convert_dump(dump, out_dir=tmp_path / "out", to="nt", jobs=1)
+    assert f"{dump}:501" in str(e.value) and column in str(e.value)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_two_processes_and_tiny_caches_change_nothing(tmp_path, monkeypatch):
+    dump = varied_dump(tmp_path / "dump.csv", rows=800)
+    reference = converted(dump, tmp_path / "ref", "nt", templates=False, monkeypatch=monkeypatch)
+    with monkeypatch.context() as m:
+        m.setattr(kgtool.oc_rows, "ENDS_PER_GENERATION", 2)
+        m.setattr(kgtool.oc_rows, "CHECK_EVERY", 7)
+        m.setattr(kgtool.record_templates, "MAX_SHAPES", 3)
+        stressed = converted(dump, tmp_path / "stressed", "nt", templates=True, monkeypatch=monkeypatch, jobs=2)
+    assert stressed == reference
