@@ -14,6 +14,7 @@ ones the record gives, or the run stops with an internal error rather than write
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from typing import Callable
 
@@ -28,7 +29,7 @@ from .sources.oc_csv_stream import Columns, RowError, parse_creation, parse_flag
 #: How often a row whose shape has a checked template still goes the full way, as a check.
 CHECK_EVERY = 4096
 #: Id fields remembered per generation (two generations: a field used in the last two is kept).
-ENDS_PER_GENERATION = 1 << 14
+ENDS_PER_GENERATION = 1 << 16
 _SMALL = 1 << 12
 
 
@@ -41,12 +42,14 @@ class OcRowLines:
         self.term = encoder.term
         self.map_work = map_work  # the full path's work step (skips works it has just mapped)
         self.work_lines = records.work  # routes a work's lines (the id field cache does the skipping)
-        self._young: dict[str, tuple[str, str]] = {}  # id field -> (work path, IRI text)
-        self._old: dict[str, tuple[str, str]] = {}
+        self._young: dict[str, str] = {}  # id field -> work path
+        self._old: dict[str, str] = {}
+        self._iri_start = "<" + base
+        self._citation_start = "<" + iris.citation_prefix(base)
         self._creation: dict[str, str] = {}  # raw field -> literal text ("" when empty)
         self._timespan: dict[str, str] = {}
-        self._flags: dict[tuple[str, str], bool] = {}
-        self._templates: dict[tuple, object] = {}  # row shape -> checked template
+        self._flags: dict[str, bool] = {}
+        self._lanes: dict[tuple, tuple[str, int]] = {}  # row shape -> (own lines with holes, their number)
         self._works_by_field: dict[str, Work] = {}  # for the full path's parse_row
         self._countdown = 0
 
@@ -56,9 +59,12 @@ class OcRowLines:
         cols = self.cols
         width, i_oci, i_citing, i_cited = cols.width, cols.oci, cols.citing, cols.cited
         i_creation, i_timespan, i_jsc, i_asc = cols.creation, cols.timespan, cols.journal_sc, cols.author_sc
-        templates = self._templates
-        fill = self.records.fill_citation
-        end, creation_text, timespan_text, flag = self._end, self._creation_text, self._timespan_text, self._flag
+        lanes = self._lanes
+        young, end = self._young, self._end
+        creations, timespans, flags = self._creation, self._timespan, self._flags
+        iri_start, citation_start, base = self._iri_start, self._citation_start, self.base
+        sha256 = hashlib.sha256
+        countdown = self._countdown
         reader = csv.reader(io.StringIO(text, newline=""))
         records = lines = 0
         try:
@@ -72,26 +78,46 @@ class OcRowLines:
                     oci = row[i_oci].strip() if i_oci is not None else ""
                     if oci[:4].lower() == "oci:":
                         oci = oci[4:]
-                    created = creation_text(row[i_creation]) if i_creation is not None else ""
-                    span = timespan_text(row[i_timespan]) if i_timespan is not None else ""
-                    jsc = flag(row[i_jsc], "journal_sc") if i_jsc is not None else False
-                    asc = flag(row[i_asc], "author_sc") if i_asc is not None else False
+                    created = span = ""
+                    jsc = asc = False
+                    if i_creation is not None:
+                        created = creations.get(row[i_creation])
+                        if created is None:
+                            created = self._creation_text(row[i_creation])
+                    if i_timespan is not None:
+                        span = timespans.get(row[i_timespan])
+                        if span is None:
+                            span = self._timespan_text(row[i_timespan])
+                    if i_jsc is not None:
+                        jsc = flags.get(row[i_jsc])
+                        if jsc is None:
+                            jsc = self._flag(row[i_jsc], "journal_sc")
+                    if i_asc is not None:
+                        asc = flags.get(row[i_asc])
+                        if asc is None:
+                            asc = self._flag(row[i_asc], "author_sc")
                     shape = (jsc, asc, created != "", span != "", oci != "")
-                    tpl = templates.get(shape)
-                    self._countdown -= 1
-                    if tpl is None or self._countdown <= 0:
-                        self._countdown = CHECK_EVERY
+                    lane = lanes.get(shape)
+                    countdown -= 1
+                    if lane is None or countdown <= 0:
+                        countdown = CHECK_EVERY
                         lines += self._full(row, shape, created, span, oci, out)
                         continue
-                    citing_path, citing_text = end(row[i_citing], "citing")
-                    cited_path, cited_text = end(row[i_cited], "cited")
-                    node = format_term(iris.citation_iri_of_paths(citing_path, cited_path, self.base))
-                    oci_text = format_term(oci_literal(oci)) if oci else ""
-                    lines += fill(tpl, [citing_text, cited_text, node, created, span, oci_text], out)
+                    fmt, n = lane
+                    citing_path = young.get(row[i_citing]) or end(row[i_citing], "citing")
+                    cited_path = young.get(row[i_cited]) or end(row[i_cited], "cited")
+                    # iris.citation_iri_of_paths, as text: checked against it on every _full row
+                    digest = sha256(f"{citing_path} {cited_path}".encode()).hexdigest()[:20]
+                    out.append(fmt.format(f"{iri_start}{citing_path}>", f"{iri_start}{cited_path}>",
+                                          f"{citation_start}{digest}>", created, span,
+                                          format_term(oci_literal(oci)) if oci else ""))
+                    lines += n
                 except RowError as e:
                     raise InputError(str(e), source=self.name, line=first_line - 1 + reader.line_num) from None
         except csv.Error as e:
             raise InputError(f"bad CSV: {e}", source=self.name, line=first_line - 1 + reader.line_num) from None
+        finally:
+            self._countdown = countdown
         return records, records, lines
 
     def _full(self, row: list[str], shape: tuple, created: str, span: str, oci: str, out: list[str]) -> int:
@@ -101,33 +127,40 @@ class OcRowLines:
         self.map_work(c.citing)
         self.map_work(c.cited)
         tpl, texts = self.records.citation_template(c)
-        if tpl is None:
+        if tpl is None or tpl.own is None or tpl.shared:  # only line formats' own lines are filled here
             return n
-        citing_path, _ = self._end(row[self.cols.citing], "citing")
-        cited_path, _ = self._end(row[self.cols.cited], "cited")
-        mine = [self._end(row[self.cols.citing], "citing")[1], self._end(row[self.cols.cited], "cited")[1],
-                format_term(iris.citation_iri_of_paths(citing_path, cited_path, self.base)),
-                created, span, format_term(oci_literal(oci)) if oci else ""]
+        citing_path = self._end(row[self.cols.citing], "citing")
+        cited_path = self._end(row[self.cols.cited], "cited")
+        digest = hashlib.sha256(f"{citing_path} {cited_path}".encode()).hexdigest()[:20]
+        mine = [f"{self._iri_start}{citing_path}>", f"{self._iri_start}{cited_path}>",
+                f"{self._citation_start}{digest}>", created, span, format_term(oci_literal(oci)) if oci else ""]
         if mine != texts:
             raise KgtoolError(f"internal error: the fast lane for {self.name} disagrees with the mapping "
                               f"({mine!r} != {texts!r}); please report it")
-        self._templates[shape] = tpl
+        self._lanes[shape] = (tpl.own, len(tpl.own_lines))
         return n
 
-    def _end(self, field: str, column: str) -> tuple[str, str]:
-        """(work path, IRI text) of an id field; a work seen for the first time is mapped."""
-        hit = self._young.get(field)
-        if hit is not None:
-            return hit
-        hit = self._old.get(field)
-        if hit is None:
+    def _end(self, field: str, column: str) -> str:
+        """The work path of an id field; a work seen for the first time is mapped.
+
+        Only the path is kept (its IRI's text is '<' + base + path + '>': paths are
+        percent-encoded and the base is checked, which the first sight of each work confirms).
+        """
+        path = self._young.get(field)
+        if path is not None:
+            return path
+        path = self._old.get(field)
+        if path is None:
             w = parse_ids(field, column)
             self.work_lines(w)
-            hit = (iris.work_path(w), format_term(iris.work_iri(w, self.base)))
+            path = iris.work_path(w)
+            text = format_term(iris.work_iri(w, self.base))
+            if text != f"{self._iri_start}{path}>":
+                raise KgtoolError(f"internal error: the IRI of {field!r} is not written as its path says ({text})")
         if len(self._young) >= ENDS_PER_GENERATION:
             self._old, self._young = self._young, {}
-        self._young[field] = hit
-        return hit
+        self._young[field] = path
+        return path
 
     def _creation_text(self, raw: str) -> str:
         text = self._creation.get(raw)
@@ -150,9 +183,7 @@ class OcRowLines:
         return text
 
     def _flag(self, raw: str, column: str) -> bool:
-        value = self._flags.get((raw, column))
-        if value is None:
-            value = parse_flag(raw, column)
-            if len(self._flags) < _SMALL:
-                self._flags[(raw, column)] = value
+        value = parse_flag(raw, column)
+        if len(self._flags) < _SMALL:
+            self._flags[raw] = value
         return value

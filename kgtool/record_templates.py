@@ -214,6 +214,9 @@ class RecordLines:
             return texts
 
         self.citation_texts = citation_texts
+        self._work_texts = work_texts
+        self._router = router
+        self._work_lanes: dict[tuple, tuple[str, int]] = {}  # work shape -> (lines with holes, count)
         self._citations = _Templates(
             lambda c, t: citation_triples(c, sources, base, t), citation_texts, encoder, router, formatter,
             own_prefix, (lambda t: t.citing) if cites_inline else (lambda t: None), templates)
@@ -245,7 +248,15 @@ class RecordLines:
         t = work_terms(w, self.base)
         key = (self._work_shape(w), tuple(map(_first, w.extra_ids)), t[1] is None, t[2] is None, t[3] is None,
                t[4] is None, t[5] is None, t[6] is None, t[7] is None)
+        lane = self._work_lanes.get(key)
+        if lane is not None:  # the common case, a checked template of one subject's lines
+            texts = self._work_texts(w, t)
+            self._router.add_block(texts[0], lane[0].format(*texts), lane[1])
+            return
         self._works.add(w, t, t[:8] + t[8], key, _NO_OWN)
+        tpl = self._works.template(key)
+        if tpl is not None and not tpl.own_lines and len(tpl.shared) == 1 and tpl.shared[0][0] == "{0}":
+            self._work_lanes[key] = tpl.shared[0][1:]
 
 
 class _NoOwn(list):
