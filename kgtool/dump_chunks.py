@@ -22,6 +22,7 @@ from . import iris
 from .iris import citation_prefix
 from .mapping import citation_triples, work_triples
 from .model import Citation, SourceInfo, Work
+from .openalex_aliases import AliasJoin, ChunkIds, chunk_ids
 from .ntlines import NTLineEncoder
 from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import formatter_for
@@ -45,6 +46,7 @@ class ChunkJob:
     graph: str | None = None  # the named graph, for N-Quads
     header: str | None = None  # the CSV header line
     fanout: int = FANOUT
+    aliases: str | None = None  # OpenAlex: the work-id index (openalex_aliases.py), built before mapping
 
 
 @dataclass
@@ -76,17 +78,30 @@ class ChunkMapper:
         self._seen_objects: dict[int, Work] = {}  # id -> the Work (held, so the id stays its own)
         self._works_by_field: dict[str, Work] = {}
         self._columns = oc_csv_stream.read_header(job.header, job.name) if job.header is not None else None
+        self._join: AliasJoin | None = None  # opened at the first chunk: the index is built after the fork
 
-    def _records(self, first_line: int, data: bytes) -> Iterator[Item]:
+    def _text(self, first_line: int, data: bytes) -> str:
         try:
-            text = data.decode("utf-8")
+            return data.decode("utf-8")
         except UnicodeDecodeError as e:
             line = first_line + data.count(b"\n", 0, e.start)
             raise InputError(f"not valid UTF-8 (byte 0x{data[e.start]:02x})", source=self.job.name, line=line) from None
+
+    def _records(self, first_line: int, data: bytes) -> Iterator[Item]:
+        text = self._text(first_line, data)
         if self._columns is not None:
             return oc_csv_stream.iter_rows(io.StringIO(text, newline=""), self._columns, self.job.name,
                                            first_line, self._works_by_field)
-        return openalex_jsonl_stream.iter_lines(text.split("\n"), self.job.name, first_line)
+        records = openalex_jsonl_stream.iter_lines(text.split("\n"), self.job.name, first_line)
+        if self.job.aliases is None:
+            return records
+        if self._join is None:
+            self._join = AliasJoin(self.job.aliases)
+        return self._join.join(records)
+
+    def index_chunk(self, first_line: int, data: bytes) -> ChunkIds:
+        """The first pass over an OpenAlex dump: the work ids in ``data`` (see openalex_aliases.py)."""
+        return chunk_ids(self._text(first_line, data), self.job.name, first_line)
 
     def map_chunk(self, first_line: int, data: bytes) -> ChunkOutput:
         """Map the records in ``data`` (whole lines, the first being line ``first_line``)."""
