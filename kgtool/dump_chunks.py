@@ -96,7 +96,7 @@ class ChunkMapper:
         if self.job.aliases is None:
             return records
         if self._join is None:
-            self._join = AliasJoin(self.job.aliases)
+            self._join = AliasJoin(self.job.aliases, self._seen_objects)
         return self._join.join(records)
 
     def index_chunk(self, first_line: int, data: bytes) -> ChunkIds:

@@ -43,6 +43,8 @@ CITED_CACHE = 1 << 15
 #: SQLite page cache of the index builder and of each worker (KiB, as SQLite's negative cache_size).
 BUILD_CACHE_KIB = 32 << 10
 LOOKUP_CACHE_KIB = 8 << 10
+#: Cited ids looked up in one query (SQLite allows 32766 parameters).
+LOOKUP_BATCH = 500
 #: Rounds that let records without a DOI join through a shared PMID/PMCID (chains are rare).
 LINK_ROUNDS = 8
 
@@ -200,7 +202,11 @@ def _sql_text(value: str) -> str:
 class AliasJoin:
     """Rewrites records through the index (see the module's docstring); one per worker process."""
 
-    def __init__(self, path: str | Path | None):
+    def __init__(self, path: str | Path | None, mapped: dict[int, Work] | None = None):
+        """``mapped``: the mapper's works already mapped, by id(); the cited works joined here are
+        put in it, since their lines (key, OpenAlex id, type, source) are among those of the
+        record they joined, which is mapped in its turn."""
+        self._mapped = mapped if mapped is not None else {}
         self._db: sqlite3.Connection | None = None
         if path is not None:
             db = sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True, check_same_thread=False)
@@ -233,24 +239,45 @@ class AliasJoin:
                 return replace(w, arxiv=key[6:])
         return w
 
-    def _cited_work(self, w: Work) -> Work:
-        if len(w.extra_ids) != 1 or w.doi or w.arxiv:
-            return w
-        scheme, oa = w.extra_ids[0]
+    def _cited_work(self, w: Work) -> tuple[Work, tuple[str, str]]:
+        """The cited work as joined, and its key."""
+        oa = _cited_id(w)
+        if oa is None:
+            return w, _key(w)
         hit = self._cited.get(oa)
-        if hit is not None:
-            return hit
-        key = self._find(ident_text(scheme, oa))
-        if key is not None:
-            w = Work(arxiv=key[6:], extra_ids=w.extra_ids) if key.startswith("arxiv:") else Work(
-                doi=key, extra_ids=w.extra_ids)
-        if len(self._cited) >= CITED_CACHE:
-            self._cited.clear()
-        self._cited[oa] = w
-        return w
+        if hit is None:  # not prefetched (the cache was full)
+            hit = _joined(w, oa, self._find(oa))
+            if len(self._cited) >= CITED_CACHE:
+                self._cited.clear()
+            self._cited[oa] = hit
+        return hit
+
+    def _prefetch(self, records: list[Record]) -> None:
+        """Look up the chunk's cited ids not in the cache, a few hundred per query."""
+        if self._db is None:
+            return
+        cache = self._cited
+        todo: dict[str, Work] = {}
+        for _, cits in records:
+            for c in cits:
+                oa = _cited_id(c.cited)
+                if oa is not None and oa not in cache:
+                    todo[oa] = c.cited
+        if len(cache) + len(todo) > CITED_CACHE:
+            cache.clear()
+        ids = list(todo)
+        for start in range(0, len(ids), LOOKUP_BATCH):
+            batch = ids[start:start + LOOKUP_BATCH]
+            found = dict(self._db.execute(
+                f"SELECT ident, key FROM alias WHERE ident IN ({','.join('?' * len(batch))})", batch).fetchall())
+            for oa in batch:
+                cache[oa] = _joined(todo[oa], oa, found.get(oa))
 
     def join(self, records: Iterable[Record]) -> Iterator[Record]:
         """Each (work, citations) with the work joined and its citations re-pointed."""
+        records = list(records)  # one chunk: its cited ids are looked up together
+        self._prefetch(records)
+        cited_work, mapped = self._cited_work, self._mapped
         for work, cits in records:
             joined = self._record(work)
             if not cits:
@@ -261,17 +288,43 @@ class AliasJoin:
             out: list[Citation] = []
             changed = joined is not work
             for c in cits:
-                cited = self._cited_work(c.cited)
-                cited_key = _key(cited)
+                cited, cited_key = cited_work(c.cited)
                 if cited_key == citing_key or cited_key in seen:  # the build path drops / merges these
                     changed = True
                     continue
                 seen.add(cited_key)
-                if cited is not c.cited or joined is not work:
+                if cited is not c.cited and cited_key[0] != "openalex":  # joined a record of the dump
+                    mapped[id(cited)] = cited
                     changed = True
-                    c = replace(c, citing=joined, cited=cited)
+                    c = _repointed(c, joined, cited)
+                elif joined is not work:
+                    changed = True
+                    c = _repointed(c, joined, c.cited)
                 out.append(c)
             yield joined, (tuple(out) if changed else cits)
+
+
+def _cited_id(w: Work) -> str | None:
+    """The OpenAlex id of a work known only by it (as ``referenced_works`` name them)."""
+    if w.doi is None and w.arxiv is None and len(w.extra_ids) == 1 and w.extra_ids[0][0] == "openalex":
+        return w.extra_ids[0][1]
+    return None
+
+
+def _joined(w: Work, oa: str, key: str | None) -> tuple[Work, tuple[str, str]]:
+    """A work cited by OpenAlex id, as the work keyed ``key`` (if any), and its key."""
+    if key is None:
+        return w, ("openalex", oa)
+    if key.startswith("arxiv:"):
+        return Work(arxiv=key[6:], extra_ids=w.extra_ids), ("arxiv", key[6:])
+    return Work(doi=key, extra_ids=w.extra_ids), ("doi", key)
+
+
+def _repointed(c: Citation, citing: Work, cited: Work) -> Citation:
+    # dataclasses.replace with its checks costs ~10x this copy, and runs once per citation.
+    new = object.__new__(Citation)
+    new.__dict__.update(c.__dict__, citing=citing, cited=cited)
+    return new
 
 
 def _key(w: Work) -> tuple[str, str]:

@@ -349,11 +349,22 @@ def test_cited_openalex_ids_join_their_records_as_in_the_build_path(tmp_path):
 def test_joins_across_chunks_and_workers_give_the_same_bytes(tmp_path, monkeypatch, to):
     import kgtool.convert
 
+    import kgtool.dump_chunks
+    import kgtool.openalex_aliases
+
     path = write_dump(tmp_path / "joins.jsonl", join_cases())
     one = convert(path, tmp_path / "one", to=to).files[0].read_bytes()
     monkeypatch.setattr(kgtool.convert, "CHUNK_BYTES", 200)  # about one record a chunk: W2 is far from W1
     two = convert(path, tmp_path / "two", to=to, jobs=2).files[0].read_bytes()
     assert one == two
+    # Caches so small that they are cleared all the time: the same bytes again.
+    monkeypatch.setattr(kgtool.convert, "CHUNK_BYTES", 700)
+    monkeypatch.setattr(kgtool.openalex_aliases, "CITED_CACHE", 2)
+    monkeypatch.setattr(kgtool.openalex_aliases, "LOOKUP_BATCH", 2)
+    monkeypatch.setattr(kgtool.dump_chunks, "SEEN_OBJECTS", 2)
+    monkeypatch.setattr(kgtool.dump_chunks, "MAPPED_WORKS", 2)
+    monkeypatch.setattr(iris, "_CACHE_SIZE", 3)
+    assert convert(path, tmp_path / "three", to=to, jobs=2).files[0].read_bytes() == one
     assert not list((tmp_path / "two").glob(".kgtool-*"))  # the index and spill folders are gone
 
 
