@@ -7,9 +7,11 @@ the end, each subject once, sorted. Memory does not grow with the input, and the
 depend on the number of workers: same input and options, byte-identical files.
 
 There is no whole-graph resolution step, so works are merged only when they have the same key
-(their lines are united, as the build path unites merged works); a work known here only by title
-is not matched to an identified work of the same title; two rows naming the same (citing, cited)
-pair both add their facts to the one citation node.
+(their lines are united, as the build path unites merged works), except in an OpenAlex dump,
+which is read twice: a first pass indexes which OpenAlex ids (and PMIDs, ...) belong to a record
+keyed by a DOI, so that works cited by OpenAlex id join their records (openalex_aliases.py). A
+work known here only by title is not matched to an identified work of the same title; two rows
+naming the same (citing, cited) pair both add their facts to the one citation node.
 """
 
 from __future__ import annotations

@@ -39,10 +39,10 @@ from .sources.openalex_jsonl_stream import RecordError, iter_objects, work_ident
 Record = tuple[Work, tuple[Citation, ...]]
 
 #: How many cited works a worker remembers (resolved or not; a few hundred bytes each).
-CITED_CACHE = 1 << 15
+CITED_CACHE = 1 << 14
 #: SQLite page cache of the index builder and of each worker (KiB, as SQLite's negative cache_size).
-BUILD_CACHE_KIB = 32 << 10
-LOOKUP_CACHE_KIB = 8 << 10
+BUILD_CACHE_KIB = 16 << 10
+LOOKUP_CACHE_KIB = 4 << 10
 #: Cited ids looked up in one query (SQLite allows 32766 parameters).
 LOOKUP_BATCH = 500
 #: Rounds that let records without a DOI join through a shared PMID/PMCID (chains are rare).
