@@ -215,22 +215,49 @@ class AliasJoin:
                 self._db = db
             else:
                 db.close()
-        # OpenAlex id -> the cited Work (resolved or as read): the same object for every record
-        # citing it, which the mapping's identity caches reward.
-        self._cited: dict[str, Work] = {}
+        # OpenAlex id -> (the cited Work as joined, or as read; its key): one object for every
+        # record citing it, which the mapping's identity caches reward.
+        self._cited: dict[str, tuple[Work, tuple[str, str]]] = {}
 
-    def _find(self, ident: str) -> str | None:
+    def _lookup(self, idents: list[str]) -> dict[str, str]:
+        """identifier -> key, for those of ``idents`` in the index (a few hundred per query)."""
+        found: dict[str, str] = {}
         if self._db is None:
-            return None
-        hit = self._db.execute("SELECT key FROM alias WHERE ident = ?", (ident,)).fetchone()
-        return hit[0] if hit is not None else None
+            return found
+        for start in range(0, len(idents), LOOKUP_BATCH):
+            batch = idents[start:start + LOOKUP_BATCH]
+            found.update(self._db.execute(
+                f"SELECT ident, key FROM alias WHERE ident IN ({','.join('?' * len(batch))})", batch))
+        return found
 
-    def _record(self, w: Work) -> Work:
-        if w.doi is not None or self._db is None:
+    def _prefetch(self, chunk: list[Record]) -> dict[str, str]:
+        """Look up, together, the chunk's cited ids not in the cache and the ids of its records
+        without a DOI; returns the latter's keys."""
+        if self._db is None:
+            return {}
+        cache = self._cited
+        cited: dict[str, Work] = {}
+        own: list[str] = []
+        for work, cits in chunk:
+            if work.doi is None:
+                own.extend(ident_text(s, v) for s, v in _record_ids(work))
+            for c in cits:
+                oa = _cited_id(c.cited)
+                if oa is not None and oa not in cache:
+                    cited[oa] = c.cited
+        found = self._lookup(own + list(cited))
+        if len(cache) + len(cited) > CITED_CACHE:
+            cache.clear()
+        for oa, w in cited.items():
+            cache[oa] = _joined(w, oa, found.get(oa))
+        return found
+
+    def _record(self, w: Work, found: dict[str, str]) -> Work:
+        """The record as joined: the key its first identifier in the index leads to."""
+        if w.doi is not None:
             return w
-        ids = ((("arxiv", w.arxiv),) if w.arxiv else ()) + w.extra_ids
-        for scheme, value in ids:
-            key = self._find(ident_text(scheme, value))
+        for scheme, value in _record_ids(w):
+            key = found.get(ident_text(scheme, value))
             if key is None:
                 continue
             if not key.startswith("arxiv:"):
@@ -246,40 +273,19 @@ class AliasJoin:
             return w, _key(w)
         hit = self._cited.get(oa)
         if hit is None:  # not prefetched (the cache was full)
-            hit = _joined(w, oa, self._find(oa))
+            hit = _joined(w, oa, self._lookup([oa]).get(oa))
             if len(self._cited) >= CITED_CACHE:
                 self._cited.clear()
             self._cited[oa] = hit
         return hit
 
-    def _prefetch(self, records: list[Record]) -> None:
-        """Look up the chunk's cited ids not in the cache, a few hundred per query."""
-        if self._db is None:
-            return
-        cache = self._cited
-        todo: dict[str, Work] = {}
-        for _, cits in records:
-            for c in cits:
-                oa = _cited_id(c.cited)
-                if oa is not None and oa not in cache:
-                    todo[oa] = c.cited
-        if len(cache) + len(todo) > CITED_CACHE:
-            cache.clear()
-        ids = list(todo)
-        for start in range(0, len(ids), LOOKUP_BATCH):
-            batch = ids[start:start + LOOKUP_BATCH]
-            found = dict(self._db.execute(
-                f"SELECT ident, key FROM alias WHERE ident IN ({','.join('?' * len(batch))})", batch).fetchall())
-            for oa in batch:
-                cache[oa] = _joined(todo[oa], oa, found.get(oa))
-
     def join(self, records: Iterable[Record]) -> Iterator[Record]:
         """Each (work, citations) with the work joined and its citations re-pointed."""
-        records = list(records)  # one chunk: its cited ids are looked up together
-        self._prefetch(records)
+        chunk = list(records)  # one chunk: its ids are looked up together
+        found = self._prefetch(chunk)
         cited_work, mapped = self._cited_work, self._mapped
-        for work, cits in records:
-            joined = self._record(work)
+        for work, cits in chunk:
+            joined = self._record(work, found)
             if not cits:
                 yield joined, cits
                 continue
@@ -302,6 +308,11 @@ class AliasJoin:
                     c = _repointed(c, joined, c.cited)
                 out.append(c)
             yield joined, (tuple(out) if changed else cits)
+
+
+def _record_ids(w: Work) -> tuple[tuple[str, str], ...]:
+    """The identifiers by which a record without a DOI may join a keyed record, in order."""
+    return ((("arxiv", w.arxiv),) if w.arxiv else ()) + w.extra_ids
 
 
 def _cited_id(w: Work) -> str | None:

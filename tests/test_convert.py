@@ -398,3 +398,12 @@ def test_a_dump_without_joins_is_unchanged_by_the_index(tmp_path):
     text = result.files[0].read_text()
     assert text.count("<http://purl.org/spar/cito/hasCitedEntity>") == 10
     assert isomorphic(Graph().parse(data=text, format="nt"), build_path_graph(path))
+
+
+def test_a_bad_openalex_record_stops_the_first_pass_and_writes_nothing(tmp_path):
+    path = write_dump(tmp_path / "bad.jsonl", [oa_work("W1", doi="10.1000/one", refs=("W2",)),
+                                              json.dumps({"id": "https://openalex.org/W2", "doi": "nope"})])
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"bad.jsonl:2: field 'doi': not a DOI"):
+        convert(path, out, to="nt", jobs=2)
+    assert list(out.iterdir()) == []  # no output, no index or spill folder left
