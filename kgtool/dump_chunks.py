@@ -22,8 +22,8 @@ from . import iris
 from .iris import citation_prefix
 from .mapping import citation_triples, work_triples
 from .model import Citation, SourceInfo, Work
-from .openalex_aliases import AliasJoin, ChunkIds, chunk_ids
 from .ntlines import NTLineEncoder
+from .openalex_aliases import AliasJoin, ChunkIds, chunk_ids
 from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import formatter_for
 
@@ -95,7 +95,7 @@ class ChunkMapper:
         records = openalex_jsonl_stream.iter_lines(text.split("\n"), self.job.name, first_line)
         if self.job.aliases is None:
             return records
-        if self._join is None:
+        if self._join is None:  # it marks the cited works it joined as mapped: their record maps them
             self._join = AliasJoin(self.job.aliases, self._seen_objects)
         return self._join.join(records)
 

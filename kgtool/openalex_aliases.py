@@ -16,8 +16,8 @@ a record without a DOI whose identifier is in the index takes the key it joins; 
 found in the index becomes the work under that key (with its OpenAlex id); a citation that now
 joins a work to itself is dropped and one that repeats a (citing, cited) pair within the record
 is dropped, as the build path drops and merges them. Cited works not in the index stay
-``work/openalex/W...``. Memory stays bounded: the index is on disk, each worker keeps a small
-cache of the cited works it resolved.
+``work/openalex/W...``. Each chunk's ids are looked up together, a few hundred per query.
+Memory stays bounded: the index is on disk, each worker keeps a small cache of cited works.
 """
 
 from __future__ import annotations
