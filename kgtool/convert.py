@@ -7,15 +7,18 @@ the end, each subject once, sorted. Memory does not grow with the input, and the
 depend on the number of workers: same input and options, byte-identical files.
 
 There is no whole-graph resolution step, so works are merged only when they have the same key
-(their lines are united, as the build path unites merged works); a work known here only by title
-is not matched to an identified work of the same title; two rows naming the same (citing, cited)
-pair both add their facts to the one citation node.
+(their lines are united, as the build path unites merged works), except in an OpenAlex dump,
+which is read twice: a first pass indexes which OpenAlex ids (and PMIDs, ...) belong to a record
+keyed by a DOI, so that works cited by OpenAlex id join their records (openalex_aliases.py). A
+work known here only by title is not matched to an identified work of the same title; two rows
+naming the same (citing, cited) pair both add their facts to the one citation node.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +32,7 @@ from .errors import InputError, KgtoolError, UsageError
 from .export import graph_name
 from .mapping import source_triples
 from .model import SourceInfo
+from .openalex_aliases import AliasIndex
 from .ntlines import NTLineEncoder
 from .progress import ProgressMeter, Report, quiet
 from .sources import oc_csv_stream, openalex_jsonl_stream
@@ -150,13 +154,18 @@ def convert_dump(
         header = _read_header(dump) if fmt.name == "oc-csv" else None
         if header is not None:
             oc_csv_stream.read_header(header, name)  # here, not in the workers: a bad header stops at once
+        index = stack.enter_context(AliasIndex(scratch)) if fmt.name == "openalex-jsonl" else None
         job = ChunkJob(fmt.name, name, source, base, kind, str(graph_name(base, stem)), header,
-                       templates=templates)
-        chunks = _chunks(dump, fmt, first_line=2 if header is not None else 1)
+                       aliases=str(index.path) if index is not None else None, templates=templates)
         if jobs is None:
             jobs = available_cpus() if dump.size > 2 * CHUNK_BYTES else 1
         workers = stack.enter_context(  # before the writer thread starts: forks first
             OrderedPool(jobs, lambda: ChunkMapper(job), call, init_worker, (job,)))
+        started = time.monotonic()
+        if index is not None:
+            _index_work_ids(dump, fmt, workers, index, progress)
+            dump = stack.enter_context(open_dump(file, name))  # the second pass reads from the start
+        chunks = _chunks(dump, fmt, first_line=2 if header is not None else 1)
         spill = stack.enter_context(SpillFiles(scratch, job.fanout))
         writer = open_writer(None if out_stream is not None else out, stem, to, split, out_stream)
         meter = ProgressMeter(progress, f"converting {name}", dump.size)
@@ -181,8 +190,21 @@ def convert_dump(
         except BaseException:
             writer.abort()
             raise
-        progress(f"done: {records:,} records, {writer.triples:,} triples in {meter.elapsed():.1f} s")
-        return ConvertResult(name, fmt.name, files, records, citations, writer.triples, meter.elapsed())
+        seconds = time.monotonic() - started
+        progress(f"done: {records:,} records, {writer.triples:,} triples in {seconds:.1f} s")
+        return ConvertResult(name, fmt.name, files, records, citations, writer.triples, seconds)
+
+
+def _index_work_ids(dump: DumpInput, fmt: DumpFormat, workers: OrderedPool, index: AliasIndex,
+                    progress: Report) -> None:
+    """The first pass over an OpenAlex dump: which OpenAlex ids (and PMIDs, ...) join which DOI."""
+    meter = ProgressMeter(progress, f"indexing work ids in {dump.name}", dump.size)
+    for ids in workers.map("index_chunk", _chunks(dump, fmt, first_line=1)):
+        index.add(ids)
+        meter.update(index.records, None, dump.position())
+    meter.update(index.records, None, dump.size, force=True)
+    aliases = index.finish()
+    progress(f"indexed {aliases:,} work ids that lead to a DOI or arXiv id in {meter.elapsed():.1f} s")
 
 
 def _read_header(dump: DumpInput) -> str:

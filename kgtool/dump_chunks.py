@@ -24,6 +24,7 @@ from .model import Citation, SourceInfo, Work
 from .ntlines import NTLineEncoder
 from .oc_rows import OcRowLines
 from .record_templates import RecordLines
+from .openalex_aliases import AliasJoin, ChunkIds, chunk_ids
 from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import formatter_for
 
@@ -47,6 +48,7 @@ class ChunkJob:
     header: str | None = None  # the CSV header line
     fanout: int = FANOUT
     templates: bool = True  # reuse the mapping's output per citation shape (record_templates.py)
+    aliases: str | None = None  # OpenAlex: the work-id index (openalex_aliases.py), built before mapping
 
 
 @dataclass
@@ -82,6 +84,7 @@ class ChunkMapper:
         self._columns = oc_csv_stream.read_header(job.header, job.name) if job.header is not None else None
         self._oc_rows = (OcRowLines(self._columns, job.name, self.records, self.encoder, job.base, self.map_work)
                          if self._columns is not None and job.templates else None)
+        self._join: AliasJoin | None = None  # opened at the first chunk: the index is built after the fork
 
     def _text(self, first_line: int, data: bytes) -> str:
         try:
@@ -95,7 +98,16 @@ class ChunkMapper:
         if self._columns is not None:
             return oc_csv_stream.iter_rows(io.StringIO(text, newline=""), self._columns, self.job.name,
                                            first_line, self._works_by_field)
-        return openalex_jsonl_stream.iter_lines(text.split("\n"), self.job.name, first_line)
+        records = openalex_jsonl_stream.iter_lines(text.split("\n"), self.job.name, first_line)
+        if self.job.aliases is None:
+            return records
+        if self._join is None:  # it marks the cited works it joined as mapped: their record maps them
+            self._join = AliasJoin(self.job.aliases, self._seen_objects)
+        return self._join.join(records)
+
+    def index_chunk(self, first_line: int, data: bytes) -> ChunkIds:
+        """The first pass over an OpenAlex dump: the work ids in ``data`` (see openalex_aliases.py)."""
+        return chunk_ids(self._text(first_line, data), self.job.name, first_line)
 
     def map_work(self, w: Work) -> None:
         """Route a work's lines to the dedupe buckets, unless it was just mapped.

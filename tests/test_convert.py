@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -60,14 +61,7 @@ def dump_inputs(data_dir: Path, shared: Path | None) -> list[Path]:
     return paths
 
 
-JOIN_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the build path joins a work referenced by OpenAlex id (W100) with the record "
-    "of the same id that has a DOI; the streaming path writes one record at a time and cannot",
-)
-
-
-@pytest.mark.parametrize("name", ["index-sample.csv", "coci-sample.csv", pytest.param("works.jsonl", marks=JOIN_GAP)])
+@pytest.mark.parametrize("name", ["index-sample.csv", "coci-sample.csv", "works.jsonl"])
 def test_streamed_output_is_isomorphic_to_the_build_path(tmp_path, data_dir, name):
     path = next(p for p in dump_inputs(data_dir, None) if p.name == name)
     result = convert(path, tmp_path, to="nt")
@@ -279,3 +273,138 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path, data_dir, monkeypat
     with pytest.raises(KgtoolError, match="worker process stopped"):
         convert(data_dir / "oc" / "index-sample.csv", out, to="nt", jobs=2)
     assert list(out.iterdir()) == []
+
+
+# --- OpenAlex: works cited by OpenAlex id join their own records in the dump (openalex_aliases.py)
+
+def oa_work(wid: str, *, doi: str | None = None, arxiv: str | None = None, pmid: str | None = None,
+            pmcid: str | None = None, refs: tuple[str, ...] = (), title: str | None = None,
+            date: str = "2020-01-02") -> str:
+    obj: dict = {"id": f"https://openalex.org/{wid}", "doi": f"https://doi.org/{doi}" if doi else None,
+                 "title": title if title is not None else f"Work {wid}", "publication_date": date,
+                 "referenced_works": [f"https://openalex.org/{r}" for r in refs]}
+    obj["ids"] = {"openalex": obj["id"]}
+    if pmid:
+        obj["ids"]["pmid"] = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}"
+    if pmcid:
+        obj["ids"]["pmcid"] = f"https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}"
+    if arxiv:
+        obj["locations"] = [{"landing_page_url": f"https://arxiv.org/abs/{arxiv}v2"}]
+    return json.dumps(obj)
+
+
+def join_cases() -> list[str]:
+    """Every way a cited OpenAlex id can meet (or miss) its record, in one dump."""
+    return [
+        # W1 cites: W2 (its record comes later), W3 (earlier? no: never in the dump), W4 (no DOI),
+        # W5 and W6 (two records of one DOI: the citations become one), W1 itself after the join
+        # (W7 is a second record of W1's DOI), W8 (arXiv only, then a DOI record has that arXiv id).
+        oa_work("W1", doi="10.1000/one", refs=("W2", "W3", "W4", "W5", "W6", "W7", "W8")),
+        oa_work("W4", refs=("W1", "W2")),
+        oa_work("W8", arxiv="2101.00008"),
+        oa_work("W9", doi="10.1000/nine", arxiv="2101.00008", title="Work W8", refs=("W8",)),  # cites itself
+        oa_work("W5", doi="10.1000/five"),
+        oa_work("W6", doi="10.1000/five", title="Work W5"),
+        oa_work("W7", doi="10.1000/one", title="Work W1"),
+        oa_work("W2", doi="10.1000/two", refs=("W1",)),
+        # W10 has no DOI but shares a PMID with W11 (a DOI): W10 and its citers join W11;
+        # W12 shares a PMCID with W10 only, so it joins W11 in a second round.
+        oa_work("W12", pmcid="PMC10", title="Work W11"),
+        oa_work("W10", pmid="100", pmcid="PMC10", title="Work W11", refs=("W3",)),
+        oa_work("W11", doi="10.1000/eleven", pmid="100"),
+        oa_work("W13", refs=("W10", "W12", "W3")),
+        # Two DOIs claim PMID 200: the first keeps it, as in the build path's union-find.
+        oa_work("W20", doi="10.1000/twenty", pmid="200"),
+        oa_work("W21", doi="10.1000/twenty-one", pmid="200"),
+        oa_work("W22", pmid="200", title="Work W20", refs=("W21", "W20")),
+        # A record seen again later without its DOI: it joins the first (its citations too).
+        oa_work("W30", doi="10.1000/thirty", refs=("W2",)),
+        oa_work("W30", title="Work W30", refs=("W3",)),
+    ]
+
+
+def write_dump(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_cited_openalex_ids_join_their_records_as_in_the_build_path(tmp_path):
+    path = write_dump(tmp_path / "joins.jsonl", join_cases())
+    result = convert(path, tmp_path / "out", to="nt")
+    text = result.files[0].read_text()
+    streamed = Graph().parse(data=text, format="nt")
+    expected = build_path_graph(path)
+    assert len(text.splitlines()) == len(set(text.splitlines())) == result.triples
+    assert len(streamed) == len(expected) == result.triples
+    assert isomorphic(streamed, expected)
+    work = iris.DEFAULT_BASE + "work/"
+    for joined in ("W1", "W2", "W5", "W6", "W8", "W10", "W11", "W12", "W20", "W21"):
+        assert f"<{work}openalex/{joined}>" not in text
+    assert f"<{work}openalex/W3>" in text  # cited, not in the dump
+    assert f"<{work}openalex/W4>" in text  # in the dump, but with no DOI or arXiv id to join
+    assert f'<{work}doi/10.1000/two> <http://purl.org/dc/terms/identifier> "openalex:W2"' in text
+    assert f"<{work}doi/10.1000/twenty-one>" in text and f"<{work}openalex/W22>" not in text
+
+
+@pytest.mark.parametrize("to", ["nt", "ttl"])
+def test_joins_across_chunks_and_workers_give_the_same_bytes(tmp_path, monkeypatch, to):
+    import kgtool.convert
+    import kgtool.dump_chunks
+    import kgtool.openalex_aliases
+    import kgtool.record_templates
+
+    path = write_dump(tmp_path / "joins.jsonl", join_cases())
+    one = convert(path, tmp_path / "one", to=to).files[0].read_bytes()
+    monkeypatch.setattr(kgtool.convert, "CHUNK_BYTES", 200)  # about one record a chunk: W2 is far from W1
+    two = convert(path, tmp_path / "two", to=to, jobs=2).files[0].read_bytes()
+    assert one == two
+    # Caches so small that they are cleared all the time: the same bytes again.
+    monkeypatch.setattr(kgtool.convert, "CHUNK_BYTES", 700)
+    monkeypatch.setattr(kgtool.openalex_aliases, "CITED_CACHE", 2)
+    monkeypatch.setattr(kgtool.openalex_aliases, "LOOKUP_BATCH", 2)
+    monkeypatch.setattr(kgtool.dump_chunks, "SEEN_OBJECTS", 2)
+    monkeypatch.setattr(kgtool.dump_chunks, "MAPPED_WORKS", 2)
+    monkeypatch.setattr(kgtool.record_templates, "MAX_SHAPES", 1)
+    assert convert(path, tmp_path / "three", to=to, jobs=2).files[0].read_bytes() == one
+    assert not list((tmp_path / "two").glob(".kgtool-*"))  # the index and spill folders are gone
+
+
+def test_join_reads_gzip_and_stdin(tmp_path):
+    lines = join_cases()
+    plain = write_dump(tmp_path / "joins.jsonl", lines)
+    gz = tmp_path / "joins.gz"
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    expected = convert(plain, tmp_path / "plain", to="nt").files[0].read_bytes()
+    assert convert(gz, tmp_path / "gz", to="nt", stem="joins").files[0].read_bytes().replace(
+        b'"joins.gz"', b'"joins.jsonl"').replace(_sha(gz), _sha(plain)) == expected
+    exe = Path(sys.executable).parent / "kgtool"
+    r = subprocess.run([str(exe), "convert", "-", "--to", "nt", "--out", "-", "--jobs", "2"],
+                       input=gz.read_bytes(), capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    assert b"kgtool: indexing work ids in <stdin>" in r.stderr
+    got = r.stdout.replace(b'"<stdin>"', b'"joins.jsonl"').replace(_sha(gz), _sha(plain))
+    assert got == expected
+
+
+def _sha(path: Path) -> bytes:
+    return hashlib.sha256(path.read_bytes()).hexdigest().encode()
+
+
+def test_a_dump_without_joins_is_unchanged_by_the_index(tmp_path):
+    # Nothing to join: every cited work stays work/openalex/W..., each citation is kept.
+    path = write_dump(tmp_path / "refs.jsonl", [oa_work(f"W{i}", doi=f"10.1000/{i}", refs=(f"W{1000 + i}", f"W{2000 + i}"))
+                                                for i in range(5)])
+    result = convert(path, tmp_path / "out", to="nt")
+    assert result.citations == 10
+    text = result.files[0].read_text()
+    assert text.count("<http://purl.org/spar/cito/hasCitedEntity>") == 10
+    assert isomorphic(Graph().parse(data=text, format="nt"), build_path_graph(path))
+
+
+def test_a_bad_openalex_record_stops_the_first_pass_and_writes_nothing(tmp_path):
+    path = write_dump(tmp_path / "bad.jsonl", [oa_work("W1", doi="10.1000/one", refs=("W2",)),
+                                              json.dumps({"id": "https://openalex.org/W2", "doi": "nope"})])
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"bad.jsonl:2: field 'doi': not a DOI"):
+        convert(path, out, to="nt", jobs=2)
+    assert list(out.iterdir()) == []  # no output, no index or spill folder left

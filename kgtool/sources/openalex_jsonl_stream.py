@@ -81,8 +81,8 @@ def _arxiv(obj: dict) -> str | None:
     return None
 
 
-def parse_openalex_work(obj: Any) -> tuple[Work, tuple[Citation, ...]]:
-    """One OpenAlex Work object -> (Work, the citations to its referenced works)."""
+def work_identifiers(obj: Any) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
+    """(DOI, arXiv id, other ids: the OpenAlex id first, then PMID, PMCID) of one Work object."""
     if not isinstance(obj, dict):
         raise RecordError(f"expected a JSON object (an OpenAlex work), got {type(obj).__name__}")
     oa = openalex_id(obj.get("id"))
@@ -96,14 +96,20 @@ def parse_openalex_work(obj: Any) -> tuple[Work, tuple[Citation, ...]]:
         m = _DIGITS.search(ids.get(scheme) or "") if isinstance(ids.get(scheme), str) else None
         if m:
             extra.append((scheme, ("PMC" if scheme == "pmcid" else "") + m.group(1)))
+    return doi, _arxiv(obj), tuple(extra)
+
+
+def parse_openalex_work(obj: Any) -> tuple[Work, tuple[Citation, ...]]:
+    """One OpenAlex Work object -> (Work, the citations to its referenced works)."""
+    doi, arxiv, extra = work_identifiers(obj)
     year = obj.get("publication_year")
     source = ((obj.get("primary_location") or {}).get("source") or {}) if isinstance(
         obj.get("primary_location"), dict) else {}
     work = Work(
         title=_text(obj.get("title")) or _text(obj.get("display_name")),
         doi=doi,
-        arxiv=_arxiv(obj),
-        extra_ids=tuple(extra),
+        arxiv=arxiv,
+        extra_ids=extra,
         abstract=abstract_text(obj.get("abstract_inverted_index")),
         year=year if isinstance(year, int) and not isinstance(year, bool) and 0 < year < 10000 else None,
         authors=_authors(obj.get("authorships")),
@@ -135,8 +141,8 @@ def looks_like_openalex(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
-def iter_lines(lines: Iterable[str], name: str, first_line: int = 1) -> Iterator[tuple[Work, tuple[Citation, ...]]]:
-    """(work, citations) for each JSON Lines line, the first being line ``first_line`` of the file."""
+def iter_objects(lines: Iterable[str], name: str, first_line: int = 1) -> Iterator[tuple[int, Any]]:
+    """(line number, JSON value) of each work in JSON Lines; an API page on one line gives its results."""
     for line_no, line in enumerate(lines, start=first_line):
         if not line.strip():
             continue
@@ -146,9 +152,15 @@ def iter_lines(lines: Iterable[str], name: str, first_line: int = 1) -> Iterator
             raise InputError(f"not valid JSON ({e.msg} at column {e.colno})", source=name, line=line_no) from None
         if isinstance(obj, dict) and isinstance(obj.get("results"), list) and "id" not in obj:
             for work in obj["results"]:  # an API list page saved as one line
-                yield _parse(work, name, line_no)
+                yield line_no, work
         else:
-            yield _parse(obj, name, line_no)
+            yield line_no, obj
+
+
+def iter_lines(lines: Iterable[str], name: str, first_line: int = 1) -> Iterator[tuple[Work, tuple[Citation, ...]]]:
+    """(work, citations) for each JSON Lines line, the first being line ``first_line`` of the file."""
+    for line_no, obj in iter_objects(lines, name, first_line):
+        yield _parse(obj, name, line_no)
 
 
 def is_json_lines(first_line: str) -> bool:
