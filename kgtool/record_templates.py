@@ -26,12 +26,17 @@ from .dedupe import BucketRouter
 from .mapping import (CITATION_TERM_FIELDS, WORK_TERM_FIELDS, CitationTerms, WorkTerms, citation_terms,
                       citation_triples, work_terms, work_triples)
 from .model import Citation, SourceInfo, Work
+from . import iris
+from .errors import KgtoolError
 from .ntlines import NTLineEncoder, format_term
+from .terms import _NEEDS_ESCAPE, escape_string
 
 #: At most this many shapes are remembered per kind of record (records with free text outside
 #: the terms, such as citation contexts or author names, make a shape each; those simply go
 #: through the mapping every time).
 MAX_SHAPES = 1024
+#: How often a record of an already checked lean lane still goes the full way, as a check.
+CHECK_EVERY = 4096
 
 _UNSEEN = object()
 _first = itemgetter(0)
@@ -217,6 +222,8 @@ class RecordLines:
         self._work_texts = work_texts
         self._router = router
         self._work_lanes: dict[tuple, tuple[str, int]] = {}  # work shape -> (lines with holes, count)
+        self._lean_lanes: dict[tuple, tuple[str, int]] = {}  # the same, keyed by fields (see work())
+        self._lean_countdown = 0
         self._citations = _Templates(
             lambda c, t: citation_triples(c, sources, base, t), citation_texts, encoder, router, formatter,
             own_prefix, (lambda t: t.citing) if cites_inline else (lambda t: None), templates)
@@ -245,18 +252,54 @@ class RecordLines:
 
     def work(self, w: Work) -> None:
         """Route ``w``'s lines to the dedupe buckets."""
+        if w.year is None and not (w.authors or w.urls or w.code_urls):
+            # The lean lane: the hole texts straight from the fields, without the terms. Checked
+            # against the full way on the first use of each shape and every CHECK_EVERY-th work.
+            key = (tuple(map(_first, w.extra_ids)), not w.title, not w.abstract, not w.summary, not w.doi,
+                   not w.arxiv, not w.venue)
+            lane = self._lean_lanes.get(key)
+            self._lean_countdown -= 1
+            if lane is not None and self._lean_countdown > 0:
+                texts = self._lean_texts(w)
+                self._router.add_block(texts[0], lane[0].format(*texts), lane[1])
+                return
+            self._lean_countdown = CHECK_EVERY
+            lane = self._full_work(w)
+            if lane is not None:
+                if self._lean_texts(w) != lane[2]:
+                    raise KgtoolError(f"internal error: the lean lane for works disagrees with the mapping on {w!r}")
+                self._lean_lanes[key] = lane[:2]
+            return
+        self._full_work(w)
+
+    def _lean_texts(self, w: Work) -> list[str]:
+        q = _plain_text
+        texts = [_work_iri_text(w, iris.work_iri(w, self.base)), q(w.title) if w.title else "",
+                 q(w.abstract) if w.abstract else "", q(w.summary) if w.summary else "",
+                 q(w.doi) if w.doi else "", q(w.arxiv) if w.arxiv else "", "", q(w.venue) if w.venue else ""]
+        texts += [q(f"{scheme}:{value}") for scheme, value in w.extra_ids]
+        return texts
+
+    def _full_work(self, w: Work) -> tuple[str, int, list[str]] | None:
+        """The work through its terms; its checked one-subject template and texts, if any."""
         t = work_terms(w, self.base)
         key = (self._work_shape(w), tuple(map(_first, w.extra_ids)), t[1] is None, t[2] is None, t[3] is None,
                t[4] is None, t[5] is None, t[6] is None, t[7] is None)
         lane = self._work_lanes.get(key)
-        if lane is not None:  # the common case, a checked template of one subject's lines
+        if lane is not None:  # a checked template of one subject's lines
             texts = self._work_texts(w, t)
             self._router.add_block(texts[0], lane[0].format(*texts), lane[1])
-            return
+            return (*lane, texts)
         self._works.add(w, t, t[:8] + t[8], key, _NO_OWN)
         tpl = self._works.template(key)
         if tpl is not None and not tpl.own_lines and len(tpl.shared) == 1 and tpl.shared[0][0] == "{0}":
             self._work_lanes[key] = tpl.shared[0][1:]
+        return None
+
+
+def _plain_text(value: str) -> str:
+    """The N-Triples text of a plain literal (as format_term(Literal(value)))."""
+    return f'"{escape_string(value)}"' if _NEEDS_ESCAPE.search(value) else f'"{value}"'
 
 
 class _NoOwn(list):

@@ -81,9 +81,18 @@ def test_the_fast_lane_stops_when_it_disagrees_with_the_mapping(tmp_path, monkey
     assert list((tmp_path / "out").iterdir()) == []
 
 
+def test_the_lean_lane_for_works_stops_when_it_disagrees_with_the_mapping(tmp_path, monkeypatch):
+    monkeypatch.setattr(kgtool.record_templates, "_plain_text", lambda value: f'"{value.upper()}"')
+    dump = varied_dump(tmp_path / "dump.csv")
+    with pytest.raises(KgtoolError, match="internal error: the lean lane for works"):
+        convert_dump(dump, out_dir=tmp_path / "out", to="nt", jobs=1)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 @pytest.mark.parametrize("bad, column", [("2020-13-01", "creation"), ("P1X", "timespan"), ("maybe", "author_sc"),
                                          ("nonsense", "cited")])
-def test_a_bad_field_deep_in_the_fast_lane_names_its_line(tmp_path, bad, column):
+def test_a_bad_field_deep_in_the_fast_lane_names_its_line(tmp_path, monkeypatch, bad, column):
+    monkeypatch.setattr(kgtool.convert, "CHUNK_BYTES", 4096)  # the bad row is in a chunk done by columns
     dump = varied_dump(tmp_path / "dump.csv", rows=600)
     lines = dump.read_text().splitlines()
     row = lines[500].split(",")
@@ -107,6 +116,7 @@ def test_two_processes_and_tiny_caches_change_nothing(tmp_path, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(kgtool.oc_rows, "ENDS_PER_GENERATION", 2)
         m.setattr(kgtool.oc_rows, "CHECK_EVERY", 7)
+        m.setattr(kgtool.record_templates, "CHECK_EVERY", 5)
         m.setattr(kgtool.record_templates, "MAX_SHAPES", 3)
         stressed = converted(dump, tmp_path / "stressed", "nt", templates=True, monkeypatch=monkeypatch, jobs=2)
     assert stressed == reference
