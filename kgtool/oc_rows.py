@@ -234,23 +234,21 @@ class OcRowLines:
         return path
 
     def _creation_text(self, raw: str) -> str:
-        text = self._creation.get(raw)
-        if text is None:
-            value = parse_creation(raw)
-            text = "" if value is None else self.term(creation_literal(value))
-            if len(self._creation) >= _SMALL:
-                self._creation.clear()
-            self._creation[raw] = text
-        return text
+        return self._typed_text(self._creation, raw, parse_creation, creation_literal)
 
     def _timespan_text(self, raw: str) -> str:
-        text = self._timespan.get(raw)
+        return self._typed_text(self._timespan, raw, parse_timespan, duration_literal)
+
+    def _typed_text(self, cache: dict[str, str], raw: str, parse: Callable[[str], str | None],
+                    literal: Callable[[str], object]) -> str:
+        """The text of a typed literal field ("" when empty), checked by the reader's parser."""
+        text = cache.get(raw)
         if text is None:
-            value = parse_timespan(raw)
-            text = "" if value is None else self.term(duration_literal(value))
-            if len(self._timespan) >= _SMALL:
-                self._timespan.clear()
-            self._timespan[raw] = text
+            value = parse(raw)
+            text = "" if value is None else self.term(literal(value))
+            if len(cache) >= _SMALL:
+                cache.clear()
+            cache[raw] = text
         return text
 
     def _flag(self, raw: str, column: str) -> bool:
