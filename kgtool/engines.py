@@ -177,8 +177,7 @@ class StoreEngine:
                     triples=[(from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)) for t in answer],
                 )
             names = [v.value for v in answer.variables]
-            width = range(len(names))
-            rows = [[from_oxigraph(sol[i]) for i in width] for sol in answer]
+            rows = [list(map(from_oxigraph, sol)) for sol in answer]  # a solution iterates in variable order
         except SyntaxError as e:
             raise _sparql_error(e) from None
         except RuntimeError as e:  # e.g. binding a variable the query does not project
