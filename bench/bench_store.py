@@ -45,11 +45,12 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
-def timed(fn, repeat: int, budget: float = 1.0, most: int = 20):
+def timed(fn, repeat: int, budget: float = 1.0, most: int = 200):
     """(best seconds, last result) over at least ``repeat`` runs, and more (up to ``most``)
     while they fit in ``budget`` seconds: the same rule for both engines, so that
-    millisecond queries are not timed on one cold run. The garbage collector is off while
-    timing, as timeit does."""
+    millisecond queries are not timed on one cold run (a sub-millisecond query gets a few
+    hundred runs: on a busy machine twenty were too few for a steady best). The garbage
+    collector is off while timing, as timeit does."""
     best, result, spent, runs = float("inf"), None, 0.0, 0
     gc.collect()
     while runs < repeat or (runs < most and spent < budget):
@@ -149,7 +150,7 @@ def report(results: list[dict]) -> str:
     lines = [
         f"machine: {platform.machine()}, {cpus} CPUs, {platform.python_implementation()} {platform.python_version()}, "
         f"rdflib {rdflib.__version__}, pyoxigraph {pyoxigraph.__version__}",
-        "each engine in its own process; queries: best of >= --repeat runs (more while they fit in 1 s); "
+        "each engine in its own process; queries: best of >= --repeat runs (more, up to 200, while they fit in 1 s); "
         "loads: one run",
         "",
     ]

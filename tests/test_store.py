@@ -224,3 +224,16 @@ def test_replacing_a_small_graph_deletes_it_in_place(small_graph, tmp_path):
         with pytest.raises(InputError, match="small.nt: cannot parse as nt"):
             store.load(small)
         assert graphs(store) == {file_graph_iri(small_graph): len(lines), file_graph_iri(small): 4}
+
+
+def test_a_single_graph_is_read_directly_unless_the_default_graph_holds_data(small_graph, tmp_path):
+    """StoreEngine.dataset: one named graph is the union; data in Oxigraph's own default graph is not."""
+    import pyoxigraph as ox
+
+    with open_store(tmp_path / "kg.db", create=True) as store:
+        store.load(small_graph)
+        assert store.engine().dataset() == {"default_graph": ox.NamedNode(file_graph_iri(small_graph))}
+        n = store.engine().triple_count()
+        store.store.add(ox.Quad(ox.NamedNode("https://x.org/a"), ox.NamedNode("https://x.org/p"), ox.Literal("x")))
+        assert store.engine().dataset() == {"use_default_graph_as_union": True}
+        assert store.engine().triple_count() == n + 1
