@@ -13,6 +13,7 @@ subjects, so memory stays bounded however large the input.
 from __future__ import annotations
 
 import bisect
+from itertools import groupby
 import shutil
 import tempfile
 import zlib
@@ -120,29 +121,38 @@ class SpillFiles:
 def drain_bucket(path: Path, fanout: int = FANOUT, max_bytes: int = MAX_BUCKET_BYTES,
                  level: int = 1) -> Iterator[tuple[str, list[str]]]:
     """The distinct lines of one bucket file, grouped by subject, sorted; the file is removed."""
+    for lines in drain_bucket_lines(path, fanout, max_bytes, level):
+        for subject, group in groupby(lines, key=_subject):
+            yield subject, list(group)
+
+
+def drain_bucket_lines(path: Path, fanout: int = FANOUT, max_bytes: int = MAX_BUCKET_BYTES,
+                       level: int = 1) -> Iterator[list[str]]:
+    """The distinct lines of one bucket file, sorted, in runs; the file is removed.
+
+    Sorting whole lines sorts them by subject first (a subject is followed by a space, and no
+    subject is a prefix of another one followed by more of its text), so each subject's lines
+    are together and in order, as drain_bucket groups them.
+    """
     if path.stat().st_size > max_bytes and level < 8:
         yield from _split(path, fanout, max_bytes, level)
         return
-    by_subject: dict[str, set[str]] = {}
     with open(path, "rb") as fh:
         text = fh.read().decode("utf-8")
     path.unlink()
     # split on "\n" only: str.splitlines() would also cut at U+2028 and friends, which
     # N-Triples allows unescaped inside literals.
-    for line in text.split("\n")[:-1]:
-        line += "\n"
-        subject = line[: line.index(" ")]
-        lines = by_subject.get(subject)
-        if lines is None:
-            by_subject[subject] = {line}
-        else:
-            lines.add(line)
+    lines = set(text.split("\n"))
     del text
-    for subject in sorted(by_subject):
-        yield subject, sorted(by_subject.pop(subject))
+    lines.discard("")
+    yield [line + "\n" for line in sorted(lines)]
 
 
-def _split(path: Path, fanout: int, max_bytes: int, level: int) -> Iterator[tuple[str, list[str]]]:
+def _subject(line: str) -> str:
+    return line[: line.index(" ")]
+
+
+def _split(path: Path, fanout: int, max_bytes: int, level: int) -> Iterator[list[str]]:
     # Split by ranges of subjects (cut points from a sample), not by hash: the ranges, each
     # sorted, then come out in order, so the bucket reads the same however (or whether) it was
     # split; where the cuts fall does not matter.
@@ -167,4 +177,4 @@ def _split(path: Path, fanout: int, max_bytes: int, level: int) -> Iterator[tupl
             o.close()
     path.unlink()
     for p in parts:
-        yield from drain_bucket(p, fanout, max_bytes, level + 1)
+        yield from drain_bucket_lines(p, fanout, max_bytes, level + 1)

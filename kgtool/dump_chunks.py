@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .dedupe import FANOUT, BucketRouter, drain_bucket
+from .dedupe import FANOUT, BucketRouter, drain_bucket, drain_bucket_lines
 from .errors import InputError
 from . import iris
 from .iris import citation_prefix
@@ -26,7 +26,7 @@ from .oc_rows import OcRowLines
 from .record_templates import RecordLines
 from .openalex_aliases import AliasJoin, ChunkIds, chunk_ids
 from .sources import oc_csv_stream, openalex_jsonl_stream
-from .stream_writers import formatter_for
+from .stream_writers import LineFormatter, formatter_for
 
 Item = Citation | tuple[Work, tuple[Citation, ...]]
 
@@ -165,9 +165,14 @@ class ChunkMapper:
         """One dedupe bucket: its distinct lines, grouped by subject, formatted."""
         fmt = self.formatter
         parts, triples = [], 0
-        for _, lines in drain_bucket(path, self.job.fanout):
-            parts.append(fmt.block(lines))
-            triples += len(lines)
+        if isinstance(fmt, LineFormatter):  # sorted lines are already grouped by subject
+            for lines in drain_bucket_lines(path, self.job.fanout):
+                parts.append("".join(fmt.lines(lines)))
+                triples += len(lines)
+        else:
+            for _, lines in drain_bucket(path, self.job.fanout):
+                parts.append(fmt.block(lines))
+                triples += len(lines)
         return "".join(parts).encode("utf-8"), triples
 
 
