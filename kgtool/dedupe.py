@@ -13,10 +13,10 @@ subjects, so memory stays bounded however large the input.
 from __future__ import annotations
 
 import bisect
-from itertools import groupby
 import shutil
 import tempfile
 import zlib
+from itertools import groupby
 from pathlib import Path
 from typing import Iterator
 

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from . import iris
 from .dedupe import FANOUT, BucketRouter, drain_bucket, drain_bucket_lines
 from .errors import InputError
-from . import iris
 from .iris import citation_prefix
 from .model import Citation, SourceInfo, Work
 from .ntlines import NTLineEncoder
 from .oc_rows import OcRowLines
-from .record_templates import RecordLines
 from .openalex_aliases import AliasJoin, ChunkIds, chunk_ids
+from .record_templates import RecordLines
 from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import LineFormatter, formatter_for
 

@@ -24,7 +24,15 @@ from .mapping import creation_literal, duration_literal, oci_literal
 from .model import Work
 from .ntlines import NTLineEncoder, format_term
 from .record_templates import RecordLines
-from .sources.oc_csv_stream import Columns, RowError, parse_creation, parse_flag, parse_ids, parse_row, parse_timespan
+from .sources.oc_csv_stream import (
+    Columns,
+    RowError,
+    parse_creation,
+    parse_flag,
+    parse_ids,
+    parse_row,
+    parse_timespan,
+)
 
 #: How often a row whose shape has a checked template still goes the full way, as a check.
 CHECK_EVERY = 4096
@@ -75,7 +83,7 @@ class OcRowLines:
 
     def _columns(self, rows: list[list[str]], out: list[str]) -> int:
         cols, n = self.cols, len(rows)
-        young, end, base = self._young, self._end, self.base
+        young, end = self._young, self._end
         creations, timespans, flags = self._creation, self._timespan, self._flags
         if cols.oci is not None:
             ocis = [r[cols.oci].strip() for r in rows]
@@ -133,7 +141,7 @@ class OcRowLines:
         lanes = self._lanes
         young, end = self._young, self._end
         creations, timespans, flags = self._creation, self._timespan, self._flags
-        iri_start, citation_start, base = self._iri_start, self._citation_start, self.base
+        iri_start, citation_start = self._iri_start, self._citation_start
         sha256 = hashlib.sha256
         countdown = self._countdown
         reader = csv.reader(io.StringIO(text, newline=""))

@@ -17,17 +17,25 @@ from __future__ import annotations
 import dataclasses
 import operator
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable
 
 from rdflib import URIRef
 from rdflib.term import Node
 
-from .dedupe import BucketRouter
-from .mapping import (CITATION_TERM_FIELDS, WORK_TERM_FIELDS, CitationTerms, WorkTerms, citation_terms,
-                      citation_triples, work_terms, work_triples)
-from .model import Citation, SourceInfo, Work
 from . import iris
+from .dedupe import BucketRouter
 from .errors import KgtoolError
+from .mapping import (
+    CITATION_TERM_FIELDS,
+    WORK_TERM_FIELDS,
+    CitationTerms,
+    WorkTerms,
+    citation_terms,
+    citation_triples,
+    work_terms,
+    work_triples,
+)
+from .model import Citation, SourceInfo, Work
 from .ntlines import NTLineEncoder, format_term
 from .terms import _NEEDS_ESCAPE, escape_string
 
