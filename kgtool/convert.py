@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
-from . import iris
+from . import handover, iris
 from .dedupe import SpillFiles
 from .dump_chunks import ChunkJob, ChunkMapper, call, init_worker
 from .dumpfile import DumpInput, open_dump, peek, sha256_file, spooled_stdin
@@ -32,8 +32,8 @@ from .errors import InputError, KgtoolError, UsageError
 from .export import graph_name
 from .mapping import source_triples
 from .model import SourceInfo
-from .openalex_aliases import AliasIndex
 from .ntlines import NTLineEncoder
+from .openalex_aliases import AliasIndex
 from .progress import ProgressMeter, Report, quiet
 from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import formatter_for, open_writer, parse_output
@@ -155,10 +155,13 @@ def convert_dump(
         if header is not None:
             oc_csv_stream.read_header(header, name)  # here, not in the workers: a bad header stops at once
         index = stack.enter_context(AliasIndex(scratch)) if fmt.name == "openalex-jsonl" else None
-        job = ChunkJob(fmt.name, name, source, base, kind, str(graph_name(base, stem)), header,
-                       aliases=str(index.path) if index is not None else None, templates=templates)
         if jobs is None:
             jobs = available_cpus() if dump.size > 2 * CHUNK_BYTES else 1
+        folder = handover.make_folder() if jobs > 1 else None
+        stack.callback(handover.remove_folder, folder)
+        job = ChunkJob(fmt.name, name, source, base, kind, str(graph_name(base, stem)), header,
+                       aliases=str(index.path) if index is not None else None, templates=templates,
+                       handover=folder)
         workers = stack.enter_context(  # before the writer thread starts: forks first
             OrderedPool(jobs, lambda: ChunkMapper(job), call, init_worker, (job,)))
         started = time.monotonic()

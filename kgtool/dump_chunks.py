@@ -19,6 +19,7 @@ from typing import Iterator
 from . import iris
 from .dedupe import FANOUT, BucketRouter, drain_bucket, drain_bucket_lines
 from .errors import InputError
+from .handover import Sender
 from .iris import citation_prefix
 from .model import Citation, SourceInfo, Work
 from .ntlines import NTLineEncoder
@@ -48,12 +49,13 @@ class ChunkJob:
     header: str | None = None  # the CSV header line
     fanout: int = FANOUT
     templates: bool = True  # reuse the mapping's output per citation shape (record_templates.py)
+    handover: str | None = None  # a tmpfs folder for the output (handover.py), None: through the pipe
     aliases: str | None = None  # OpenAlex: the work-id index (openalex_aliases.py), built before mapping
 
 
 @dataclass
 class ChunkOutput:
-    text: bytes  # the records' own lines, formatted
+    text: bytes | str  # the records' own lines, formatted (or the hand-over file holding them)
     triples: int  # how many triples ``text`` holds
     buckets: list[bytes]  # lines that may recur, one N-Triples bytes object per dedupe bucket
     bucket_lines: int  # how many lines ``buckets`` holds
@@ -70,6 +72,7 @@ class ChunkMapper:
         self.encoder = NTLineEncoder()
         self.router = BucketRouter(job.fanout)
         self.formatter = formatter_for(job.kind, job.graph)
+        self.sender = Sender(job.handover)
         self.own = "<" + citation_prefix(job.base)
         # Turtle groups everything about a work in one paragraph, so the citing work's
         # cito:cites lines go through dedupe with its other lines; line formats, where order
@@ -142,7 +145,8 @@ class ChunkMapper:
         if self._oc_rows is not None:
             records, citations, triples = self._oc_rows.rows(self._text(first_line, data), first_line, out)
             buckets, bucket_lines = self.router.take()
-            return ChunkOutput("".join(out).encode("utf-8"), triples, buckets, bucket_lines, records, citations)
+            return ChunkOutput(self.sender.put("".join(out).encode("utf-8")), triples, buckets, bucket_lines,
+                               records, citations)
         add_citation = self.records.citation
         for item in self._records(first_line, data):
             records += 1
@@ -159,9 +163,10 @@ class ChunkMapper:
                 map_work(c.cited)
             citations += len(cits)
         buckets, bucket_lines = self.router.take()
-        return ChunkOutput("".join(out).encode("utf-8"), triples, buckets, bucket_lines, records, citations)
+        return ChunkOutput(self.sender.put("".join(out).encode("utf-8")), triples, buckets, bucket_lines, records,
+                           citations)
 
-    def drain(self, path: Path) -> tuple[bytes, int]:
+    def drain(self, path: Path) -> tuple[bytes | str, int]:
         """One dedupe bucket: its distinct lines, grouped by subject, formatted."""
         fmt = self.formatter
         parts, triples = [], 0
@@ -173,7 +178,7 @@ class ChunkMapper:
             for _, lines in drain_bucket(path, self.job.fanout):
                 parts.append(fmt.block(lines))
                 triples += len(lines)
-        return "".join(parts).encode("utf-8"), triples
+        return self.sender.put("".join(parts).encode("utf-8")), triples
 
 
 # Process-pool glue: one ChunkMapper per worker process.

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
+from . import handover
 from .errors import UsageError
 from .terms import TurtleTerms
 from .vocab import PREFIXES
@@ -62,6 +63,12 @@ class PartFiles:
             self.new_part()
         self._put(("data", data))
 
+    def write_handover(self, ref: str) -> None:
+        """Append a hand-over file (handover.py); plain output copies it inside the kernel."""
+        if not self._temps:
+            self.new_part()
+        self._put(("handover", ref))
+
     def _put(self, item: tuple) -> None:
         if self._error is not None:
             raise self._error
@@ -99,6 +106,12 @@ class PartFiles:
                         out.flush()
                         os.fdatasync(raw.fileno())
                         unsynced = 0
+                elif op == "handover":
+                    if out is raw and hasattr(os, "sendfile"):
+                        raw.flush()
+                        unsynced += handover.send(arg, raw.fileno())
+                    else:
+                        out.write(handover.read(arg))
                 elif op == "stop":
                     return
         except BaseException as e:  # reported to the producer on its next write
@@ -201,7 +214,18 @@ class PartWriter:
         self.triples = 0
         self._in_part = 0
 
-    def write(self, data: bytes, triples: int) -> None:
+    def write(self, data: bytes | str, triples: int) -> None:
+        """Write ``triples`` formatted triples: bytes, or a hand-over file's name (handover.py)."""
+        if isinstance(data, str):
+            if self.split is None and isinstance(self.files, PartFiles):
+                if triples:
+                    self.triples += triples
+                    self.files.write_handover(data)
+                    self._in_part += triples
+                else:
+                    handover.read(data)
+                return
+            data = handover.read(data)
         if not triples:
             return
         self.triples += triples

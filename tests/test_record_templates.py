@@ -120,3 +120,49 @@ def test_two_processes_and_tiny_caches_change_nothing(tmp_path, monkeypatch):
         m.setattr(kgtool.record_templates, "MAX_SHAPES", 3)
         stressed = converted(dump, tmp_path / "stressed", "nt", templates=True, monkeypatch=monkeypatch, jobs=2)
     assert stressed == reference
+
+
+@pytest.mark.parametrize("to, split", [("nt", None), ("nq", None), ("ttl", None), ("nt.gz", None), ("nt", 50),
+                                       ("ttl", 40)])
+def test_two_processes_hand_output_over_through_tmpfs_same_bytes(tmp_path, monkeypatch, to, split):
+    import kgtool.handover
+
+    dump = varied_dump(tmp_path / "dump.csv", rows=500)
+    monkeypatch.setattr(kgtool.convert, "CHUNK_BYTES", 4096)
+    one = convert_dump(dump, out_dir=tmp_path / "one", to=to, split=split, jobs=1).files
+    made: list[str | None] = []
+    real_make = kgtool.handover.make_folder
+    monkeypatch.setattr(kgtool.handover, "make_folder", lambda: made.append(real_make()) or made[-1])
+    two = convert_dump(dump, out_dir=tmp_path / "two", to=to, split=split, jobs=2).files
+    assert [p.read_bytes() for p in two] == [p.read_bytes() for p in one]
+    if made[0] is not None:  # a Linux machine with /dev/shm: the folder was used and is gone
+        assert not Path(made[0]).exists()
+    # Without tmpfs, the output travels through the result pipe: the same bytes again.
+    monkeypatch.setattr(kgtool.handover, "make_folder", lambda: None)
+    pipe = convert_dump(dump, out_dir=tmp_path / "pipe", to=to, split=split, jobs=2).files
+    assert [p.read_bytes() for p in pipe] == [p.read_bytes() for p in one]
+
+
+def test_handover_files_are_sent_and_removed(tmp_path):
+    import os
+
+    from kgtool import handover
+
+    folder = handover.make_folder()
+    if folder is None:
+        pytest.skip("no /dev/shm here")
+    try:
+        sender = handover.Sender(folder)
+        ref = sender.put(b"<a> <b> <c> .\n" * 1000)
+        assert isinstance(ref, str) and Path(ref).parent == Path(folder)
+        assert sender.put(b"") == b""
+        out = tmp_path / "out.nt"
+        with open(out, "wb") as fh:
+            fh.write(b"head\n")
+            fh.flush()
+            assert handover.send(ref, fh.fileno()) == 14000
+        assert out.read_bytes() == b"head\n" + b"<a> <b> <c> .\n" * 1000
+        assert os.listdir(folder) == []
+    finally:
+        handover.remove_folder(folder)
+    assert not Path(folder).exists()
