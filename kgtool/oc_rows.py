@@ -67,7 +67,7 @@ class OcRowLines:
 
         A chunk is done column by column (list comprehensions cost a fraction of a loop's
         statements per row); a chunk where anything is amiss (a bad field, a bad CSV quote, a
-        row of the wrong width) is done again row by row, which names the line.
+        row of the wrong width) is done again row by row, the full way, which names the line.
         """
         try:
             rows = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
@@ -135,15 +135,9 @@ class OcRowLines:
         return lines
 
     def _row_by_row(self, text: str, first_line: int, out: list[str]) -> tuple[int, int, int]:
+        """Every row the full way (a chunk before any shape is checked, or one with a bad row,
+        whose line the error names)."""
         cols = self.cols
-        width, i_oci, i_citing, i_cited = cols.width, cols.oci, cols.citing, cols.cited
-        i_creation, i_timespan, i_jsc, i_asc = cols.creation, cols.timespan, cols.journal_sc, cols.author_sc
-        lanes = self._lanes
-        young, end = self._young, self._end
-        creations, timespans, flags = self._creation, self._timespan, self._flags
-        iri_start, citation_start = self._iri_start, self._citation_start
-        sha256 = hashlib.sha256
-        countdown = self._countdown
         reader = csv.reader(io.StringIO(text, newline=""))
         records = lines = 0
         try:
@@ -152,51 +146,21 @@ class OcRowLines:
                     continue
                 records += 1
                 try:
-                    if len(row) != width:
-                        raise RowError("*", f"expected {width} fields, found {len(row)}")
-                    oci = row[i_oci].strip() if i_oci is not None else ""
+                    if len(row) != cols.width:
+                        raise RowError("*", f"expected {cols.width} fields, found {len(row)}")
+                    oci = row[cols.oci].strip() if cols.oci is not None else ""
                     if oci[:4].lower() == "oci:":
                         oci = oci[4:]
-                    created = span = ""
-                    jsc = asc = False
-                    if i_creation is not None:
-                        created = creations.get(row[i_creation])
-                        if created is None:
-                            created = self._creation_text(row[i_creation])
-                    if i_timespan is not None:
-                        span = timespans.get(row[i_timespan])
-                        if span is None:
-                            span = self._timespan_text(row[i_timespan])
-                    if i_jsc is not None:
-                        jsc = flags.get(row[i_jsc])
-                        if jsc is None:
-                            jsc = self._flag(row[i_jsc], "journal_sc")
-                    if i_asc is not None:
-                        asc = flags.get(row[i_asc])
-                        if asc is None:
-                            asc = self._flag(row[i_asc], "author_sc")
+                    created = self._creation_text(row[cols.creation]) if cols.creation is not None else ""
+                    span = self._timespan_text(row[cols.timespan]) if cols.timespan is not None else ""
+                    jsc = self._flag(row[cols.journal_sc], "journal_sc") if cols.journal_sc is not None else False
+                    asc = self._flag(row[cols.author_sc], "author_sc") if cols.author_sc is not None else False
                     shape = (jsc, asc, created != "", span != "", oci != "")
-                    lane = lanes.get(shape)
-                    countdown -= 1
-                    if lane is None or countdown <= 0:
-                        countdown = CHECK_EVERY
-                        lines += self._full(row, shape, created, span, oci, out)
-                        continue
-                    fmt, n = lane
-                    citing_path = young.get(row[i_citing]) or end(row[i_citing], "citing")
-                    cited_path = young.get(row[i_cited]) or end(row[i_cited], "cited")
-                    # iris.citation_iri_of_paths, as text: checked against it on every _full row
-                    digest = sha256(f"{citing_path} {cited_path}".encode()).hexdigest()[:20]
-                    out.append(fmt.format(f"{iri_start}{citing_path}>", f"{iri_start}{cited_path}>",
-                                          f"{citation_start}{digest}>", created, span,
-                                          format_term(oci_literal(oci)) if oci else ""))
-                    lines += n
+                    lines += self._full(row, shape, created, span, oci, out)
                 except RowError as e:
                     raise InputError(str(e), source=self.name, line=first_line - 1 + reader.line_num) from None
         except csv.Error as e:
             raise InputError(f"bad CSV: {e}", source=self.name, line=first_line - 1 + reader.line_num) from None
-        finally:
-            self._countdown = countdown
         return records, records, lines
 
     def _full(self, row: list[str], shape: tuple, created: str, span: str, oci: str, out: list[str]) -> int:
@@ -260,6 +224,9 @@ class OcRowLines:
         return text
 
     def _flag(self, raw: str, column: str) -> bool:
+        value = self._flags.get(raw)
+        if value is not None:
+            return value
         value = parse_flag(raw, column)
         if len(self._flags) < _SMALL:
             self._flags[raw] = value

@@ -118,7 +118,7 @@ class _Templates:
     def template(self, key: Any) -> _Template | None:
         """The checked template of a shape, if there is one."""
         tpl = self._cache.get(key)
-        return tpl if tpl is not None and tpl is not _UNSEEN and tpl.verified else None
+        return tpl if tpl is not None and tpl.verified else None
 
     def fill(self, tpl: _Template, texts: list[str], out: list[str]) -> int:
         return self._fill(tpl, texts, out, self.router.add_block)

@@ -218,12 +218,9 @@ class PartWriter:
         """Write ``triples`` formatted triples: bytes, or a hand-over file's name (handover.py)."""
         if isinstance(data, str):
             if self.split is None and isinstance(self.files, PartFiles):
-                if triples:
-                    self.triples += triples
-                    self.files.write_handover(data)
-                    self._in_part += triples
-                else:
-                    handover.read(data)
+                self.triples += triples
+                self._in_part += triples
+                self.files.write_handover(data)
                 return
             data = handover.read(data)
         if not triples:
