@@ -12,9 +12,9 @@ from __future__ import annotations
 import gc
 import io
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from . import iris
 from .dedupe import FANOUT, BucketRouter, drain_bucket, drain_bucket_lines
@@ -85,7 +85,8 @@ class ChunkMapper:
         self._seen_objects: dict[int, Work] = {}  # id -> the Work (held, so the id stays its own)
         self._works_by_field: dict[str, Work] = {}
         self._columns = oc_csv_stream.read_header(job.header, job.name) if job.header is not None else None
-        self._oc_rows = (OcRowLines(self._columns, job.name, self.records, self.encoder, job.base, self.map_work)
+        self._oc_rows = (OcRowLines(self._columns, job.name, self.records, self.router, self.encoder, job.base,
+                                      self.map_work)
                          if self._columns is not None and job.templates else None)
         self._join: AliasJoin | None = None  # opened at the first chunk: the index is built after the fork
 

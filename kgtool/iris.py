@@ -70,9 +70,13 @@ def work_path(work: Work) -> str:
     memo = work.__dict__
     path = memo.get("_kg_path")
     if path is None:
-        scheme, value = work_key(work.doi, work.arxiv, work.title, work.extra_ids)
-        path = memo["_kg_path"] = f"work/{quote_segment(scheme)}/{_segment(value)}"
+        path = memo["_kg_path"] = key_path(*work_key(work.doi, work.arxiv, work.title, work.extra_ids))
     return path
+
+
+def key_path(scheme: str, value: str) -> str:
+    """The path of the work known by (scheme, value) (identifiers.work_key)."""
+    return f"work/{quote_segment(scheme)}/{_segment(value)}"
 
 
 def work_iri(work: Work, base: str = DEFAULT_BASE) -> URIRef:

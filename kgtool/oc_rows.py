@@ -16,20 +16,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from typing import Callable
+from collections.abc import Callable
 
 from . import iris
+from .dedupe import BucketRouter
 from .errors import InputError, KgtoolError
 from .mapping import creation_literal, duration_literal, oci_literal
 from .model import Work
 from .ntlines import NTLineEncoder, format_term
+from .oc_id_fields import IdFieldWorks
 from .record_templates import RecordLines
 from .sources.oc_csv_stream import (
     Columns,
     RowError,
     parse_creation,
     parse_flag,
-    parse_ids,
     parse_row,
     parse_timespan,
 )
@@ -44,12 +45,12 @@ _SMALL = 1 << 12
 class OcRowLines:
     """Maps the rows of one OpenCitations Index CSV (per worker process; caches carry over)."""
 
-    def __init__(self, cols: Columns, name: str, records: RecordLines, encoder: NTLineEncoder, base: str,
-                 map_work: Callable[[Work], None]):
+    def __init__(self, cols: Columns, name: str, records: RecordLines, router: BucketRouter, encoder: NTLineEncoder,
+                 base: str, map_work: Callable[[Work], None]):
         self.cols, self.name, self.records, self.base = cols, name, records, base
         self.term = encoder.term
         self.map_work = map_work  # the full path's work step (skips works it has just mapped)
-        self.work_lines = records.work  # routes a work's lines (the id field cache does the skipping)
+        self._first_sight = IdFieldWorks(records, router, base).first_sight  # the id field cache skips repeats
         self._young: dict[str, str] = {}  # id field -> work path
         self._old: dict[str, str] = {}
         self._iri_start = "<" + base
@@ -187,19 +188,14 @@ class OcRowLines:
         """The work path of an id field; a work seen for the first time is mapped.
 
         Only the path is kept (its IRI's text is '<' + base + path + '>': paths are
-        percent-encoded and the base is checked, which the first sight of each work confirms).
+        percent-encoded and the base is checked, which oc_id_fields.py confirms).
         """
         path = self._young.get(field)
         if path is not None:
             return path
         path = self._old.get(field)
         if path is None:
-            w = parse_ids(field, column)
-            self.work_lines(w)
-            path = iris.work_path(w)
-            text = format_term(iris.work_iri(w, self.base))
-            if text != f"{self._iri_start}{path}>":
-                raise KgtoolError(f"internal error: the IRI of {field!r} is not written as its path says ({text})")
+            path = self._first_sight(field, column)
         if len(self._young) >= ENDS_PER_GENERATION:
             self._old, self._young = self._young, {}
         self._young[field] = path

@@ -260,28 +260,41 @@ class RecordLines:
 
     def work(self, w: Work) -> None:
         """Route ``w``'s lines to the dedupe buckets."""
-        if w.year is None and not (w.authors or w.urls or w.code_urls):
+        key = self._lean_key(w)
+        if key is not None:
             # The lean lane: the hole texts straight from the fields, without the terms. Checked
             # against the full way on the first use of each shape and every CHECK_EVERY-th work.
-            key = (tuple(map(_first, w.extra_ids)), not w.title, not w.abstract, not w.summary, not w.doi,
-                   not w.arxiv, not w.venue)
             lane = self._lean_lanes.get(key)
             self._lean_countdown -= 1
             if lane is not None and self._lean_countdown > 0:
-                texts = self._lean_texts(w)
+                texts = self.lean_texts(w)
                 self._router.add_block(texts[0], lane[0].format(*texts), lane[1])
                 return
             self._lean_countdown = CHECK_EVERY
             lane = self._full_work(w)
             if lane is not None:
-                if self._lean_texts(w) != lane[2]:
+                if self.lean_texts(w) != lane[2]:
                     raise KgtoolError(f"internal error: the lean lane for works disagrees with the mapping on {w!r}")
                 self._lean_lanes[key] = lane[:2]
             return
         self._full_work(w)
 
-    def _lean_texts(self, w: Work) -> list[str]:
-        q = _plain_text
+    @staticmethod
+    def _lean_key(w: Work) -> tuple | None:
+        if w.year is None and not (w.authors or w.urls or w.code_urls):
+            return (tuple(map(_first, w.extra_ids)), not w.title, not w.abstract, not w.summary, not w.doi,
+                    not w.arxiv, not w.venue)
+        return None
+
+    def lean_lane(self, w: Work) -> tuple[str, int] | None:
+        """The checked template of the lines of works of ``w``'s lean shape (their holes are
+        ``lean_texts``) and how many lines it holds; None while there is none."""
+        key = self._lean_key(w)
+        return None if key is None else self._lean_lanes.get(key)
+
+    def lean_texts(self, w: Work) -> list[str]:
+        """The texts of the holes of a lean work's template."""
+        q = plain_text
         texts = [_work_iri_text(w, iris.work_iri(w, self.base)), q(w.title) if w.title else "",
                  q(w.abstract) if w.abstract else "", q(w.summary) if w.summary else "",
                  q(w.doi) if w.doi else "", q(w.arxiv) if w.arxiv else "", "", q(w.venue) if w.venue else ""]
@@ -305,7 +318,7 @@ class RecordLines:
         return None
 
 
-def _plain_text(value: str) -> str:
+def plain_text(value: str) -> str:
     """The N-Triples text of a plain literal (as format_term(Literal(value)))."""
     return f'"{escape_string(value)}"' if _NEEDS_ESCAPE.search(value) else f'"{value}"'
 

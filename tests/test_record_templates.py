@@ -10,6 +10,7 @@ import pytest
 from rdflib import Literal
 
 import kgtool.convert
+import kgtool.oc_id_fields
 import kgtool.oc_rows
 import kgtool.record_templates
 from kgtool.convert import convert_dump
@@ -25,6 +26,11 @@ def varied_dump(path: Path, rows: int = 400, seed: int = 5) -> Path:
     ids = ["omid:br/0601 doi:10.1000/a{b}c", "doi:10.1002/(SICI)1097-4636(199706)35:4<487::AID-JBM9>3.0.CO;2-K",
            "omid:br/0602 pmid:42", "10.1000/bare", 'omid:br/0603 doi:10.1000/q"uote', "omid:br/0604"]
     ids += [f"omid:br/07{i} doi:10.1000/w{i}" for i in range(40)]
+    # id fields of other shapes (oc_id_fields.py): upper-case schemes and DOIs, a DOI to normalize,
+    # two DOIs, a repeated id, an arXiv id, a PMID alone
+    ids += ["DOI:10.1000/UPPER omid:br/0605", "doi:https://doi.org/10.1000/norm omid:br/0607",
+            "doi:10.1000/x1 doi:10.1000/x2", "omid:br/0609 omid:br/0609", "arxiv:2101.00001 omid:br/0608", "pmid:77"]
+    ids += [f"pmid:5{i} omid:br/08{i}" for i in range(12)] + [f"DOI:10.1000/U{i} OMID:br/09{i}" for i in range(12)]
     lines = ["oci,citing,cited,creation,timespan,journal_sc,author_sc"]
     for i in range(rows):
         citing, cited = rng.choice(ids[:10]), rng.choice(ids)
@@ -81,8 +87,38 @@ def test_the_fast_lane_stops_when_it_disagrees_with_the_mapping(tmp_path, monkey
     assert list((tmp_path / "out").iterdir()) == []
 
 
+@pytest.mark.parametrize("check_every", [4096, 2])
+def test_the_id_field_lane_stops_when_it_disagrees_with_the_mapping(tmp_path, monkeypatch, check_every):
+    # Wrong texts for some fields only: caught when the lane is learned, or at a periodic check.
+    real = kgtool.oc_id_fields.plain_text
+    monkeypatch.setattr(kgtool.oc_id_fields, "plain_text", lambda v: real(v.upper() if "3" in v else v))
+    monkeypatch.setattr(kgtool.oc_id_fields, "CHECK_EVERY", check_every)
+    monkeypatch.setattr(kgtool.oc_rows, "ENDS_PER_GENERATION", 2)  # every field is seen anew, often
+    dump = varied_dump(tmp_path / "dump.csv", rows=800)
+    with pytest.raises(KgtoolError, match="internal error: the id field lane"):
+        convert_dump(dump, out_dir=tmp_path / "out", to="nt", jobs=1)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_id_field_lane_takes_most_first_sights(tmp_path, monkeypatch):
+    calls = []
+    real = kgtool.oc_id_fields.parse_ids
+    monkeypatch.setattr(kgtool.oc_id_fields, "parse_ids", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(kgtool.oc_rows, "ENDS_PER_GENERATION", 2)
+    dump = varied_dump(tmp_path / "dump.csv", rows=800)
+    plain = converted(dump, tmp_path / "plain", "nt", templates=False, monkeypatch=monkeypatch)
+    calls.clear()
+    fast = converted(dump, tmp_path / "fast", "nt", templates=True, monkeypatch=monkeypatch)
+    assert fast == plain
+    fields = {a[0] for a in calls}
+    assert len(calls) < 300  # of about 1,300 first sights
+    # the shapes no lane takes always go the full way
+    assert {"doi:https://doi.org/10.1000/norm omid:br/0607", "doi:10.1000/x1 doi:10.1000/x2",
+            "arxiv:2101.00001 omid:br/0608"} <= fields
+
+
 def test_the_lean_lane_for_works_stops_when_it_disagrees_with_the_mapping(tmp_path, monkeypatch):
-    monkeypatch.setattr(kgtool.record_templates, "_plain_text", lambda value: f'"{value.upper()}"')
+    monkeypatch.setattr(kgtool.record_templates, "plain_text", lambda value: f'"{value.upper()}"')
     dump = varied_dump(tmp_path / "dump.csv")
     with pytest.raises(KgtoolError, match="internal error: the lean lane for works"):
         convert_dump(dump, out_dir=tmp_path / "out", to="nt", jobs=1)
@@ -116,6 +152,7 @@ def test_two_processes_and_tiny_caches_change_nothing(tmp_path, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(kgtool.oc_rows, "ENDS_PER_GENERATION", 2)
         m.setattr(kgtool.oc_rows, "CHECK_EVERY", 7)
+        m.setattr(kgtool.oc_id_fields, "CHECK_EVERY", 3)
         m.setattr(kgtool.record_templates, "CHECK_EVERY", 5)
         m.setattr(kgtool.record_templates, "MAX_SHAPES", 3)
         stressed = converted(dump, tmp_path / "stressed", "nt", templates=True, monkeypatch=monkeypatch, jobs=2)
