@@ -4,8 +4,8 @@ Every row's lines are the mapping's: they come from the citation templates that
 record_templates.py builds from ``mapping.citation_triples`` and checks. What this adds is a way
 to fill a checked template without making the row's Citation record: the texts of its holes are
 computed from the row's fields through the same functions ``mapping.citation_terms`` calls
-(``iris.citation_iri_of_paths``, ``creation_literal``, ``duration_literal``, ``oci_literal``),
-with caches keyed by the raw field (a popular cited work's id field, a date). A row goes the full
+(``iris.citation_iri_of_paths``, ``creation_literal``, ``duration_literal``; the OCI as the plain
+literal ``oci_literal`` makes), with caches keyed by the raw field (a popular cited work's id field, a date). A row goes the full
 way (``parse_row``, a Citation, ``RecordLines.citation``) while its shape has no checked template
 yet, and then again every ``CHECK_EVERY`` rows: there, the texts computed here must equal the
 ones the record gives, or the run stops with an internal error rather than write different lines.
@@ -21,11 +21,11 @@ from collections.abc import Callable
 from . import iris
 from .dedupe import BucketRouter
 from .errors import InputError, KgtoolError
-from .mapping import creation_literal, duration_literal, oci_literal
+from .mapping import creation_literal, duration_literal
 from .model import Work
-from .ntlines import NTLineEncoder, format_term
+from .ntlines import NTLineEncoder
 from .oc_id_fields import IdFieldWorks
-from .record_templates import RecordLines
+from .record_templates import RecordLines, plain_text
 from .sources.oc_csv_stream import (
     Columns,
     RowError,
@@ -119,7 +119,7 @@ class OcRowLines:
         sha256 = hashlib.sha256
         # iris.citation_iri_of_paths, as text: checked against it on every full-way row
         digests = [sha256(f"{a} {b}".encode()).hexdigest()[:20] for a, b in zip(citing, cited)]
-        oci_texts = [format_term(oci_literal(o)) if o else "" for o in ocis]
+        oci_texts = [plain_text(f"oci:{o}") if o else "" for o in ocis]  # oci_literal's text, checked too
         start, cstart = self._iri_start, self._citation_start
         lines = 0
         if not full:
@@ -177,7 +177,7 @@ class OcRowLines:
         cited_path = self._end(row[self.cols.cited], "cited")
         digest = hashlib.sha256(f"{citing_path} {cited_path}".encode()).hexdigest()[:20]
         mine = [f"{self._iri_start}{citing_path}>", f"{self._iri_start}{cited_path}>",
-                f"{self._citation_start}{digest}>", created, span, format_term(oci_literal(oci)) if oci else ""]
+                f"{self._citation_start}{digest}>", created, span, plain_text(f"oci:{oci}") if oci else ""]
         if mine != texts:
             raise KgtoolError(f"internal error: the fast lane for {self.name} disagrees with the mapping "
                               f"({mine!r} != {texts!r}); please report it")

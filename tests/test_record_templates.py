@@ -80,7 +80,7 @@ def test_a_template_is_used_only_after_a_second_record_agrees(tmp_path, monkeypa
 
 
 def test_the_fast_lane_stops_when_it_disagrees_with_the_mapping(tmp_path, monkeypatch):
-    monkeypatch.setattr(kgtool.oc_rows, "oci_literal", lambda oci: Literal(f"OCI:{oci}"))
+    monkeypatch.setattr(kgtool.oc_rows, "plain_text", lambda value: f'"{value.upper()}"')  # the OCI's text
     dump = varied_dump(tmp_path / "dump.csv")
     with pytest.raises(KgtoolError, match="internal error: the fast lane"):
         convert_dump(dump, out_dir=tmp_path / "out", to="nt", jobs=1)
