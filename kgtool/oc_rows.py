@@ -42,6 +42,14 @@ ENDS_PER_GENERATION = 1 << 16
 _SMALL = 1 << 12
 
 
+def csv_rows(text: str) -> list[list[str]]:
+    """The non-empty rows csv.reader reads in ``text``; split by hand when no character that the
+    CSV parser treats specially (a quote, CR, NUL) is there, the common case, at a third of the cost."""
+    if '"' in text or "\r" in text or "\x00" in text:
+        return [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+    return [line.split(",") for line in text.split("\n") if line]
+
+
 class OcRowLines:
     """Maps the rows of one OpenCitations Index CSV (per worker process; caches carry over)."""
 
@@ -71,7 +79,7 @@ class OcRowLines:
         row of the wrong width) is done again row by row, the full way, which names the line.
         """
         try:
-            rows = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+            rows = csv_rows(text)
             width = self.cols.width
             if self._lanes and all(len(r) == width for r in rows):
                 mine: list[str] = []

@@ -203,3 +203,20 @@ def test_handover_files_are_sent_and_removed(tmp_path):
     finally:
         handover.remove_folder(folder)
     assert not Path(folder).exists()
+
+
+def test_csv_rows_reads_what_csv_reader_reads():
+    import csv
+    import io
+
+    from kgtool.oc_rows import csv_rows
+
+    rng = random.Random(3)
+    alphabet = ['a', 'b', ',', '\n', ' ', '"', '\r', '\x00', '\u2028', '\x85', 'é']
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet[:5] if rng.random() < 0.7 else alphabet) for _ in range(rng.randrange(30)))
+        try:
+            expected = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+        except csv.Error:
+            continue
+        assert csv_rows(text) == expected, repr(text)
