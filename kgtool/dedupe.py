@@ -8,6 +8,11 @@ alone, deduplicates its lines and groups them by subject, subjects and lines sor
 depends only on the set of lines, never on their order, on the filter, or on how the work was
 split between processes. A bucket larger than ``max_bytes`` is split again into ranges of
 subjects, so memory stays bounded however large the input.
+
+A line may also stand for lines made only when its bucket is drained: ``DEFERRED``, the subject,
+a space, then anything (convert puts a work's id field there, oc_id_fields.py). Such stand-ins
+are deduplicated like lines, so each is expanded once however often it was sent, and the lines
+``expand`` makes of them (all with that subject) join the bucket's lines.
 """
 
 from __future__ import annotations
@@ -18,10 +23,14 @@ import tempfile
 import zlib
 from itertools import groupby
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 FANOUT = 256
 MAX_BUCKET_BYTES = 16 << 20
+#: Starts a stand-in for lines (see above); no N-Triples line starts with it.
+DEFERRED = "!"
+#: Makes the N-Triples text of stand-in lines (each: DEFERRED, subject, space, what it holds).
+Expand = Callable[[list[str]], str]
 
 
 def bucket_of(subject: str, fanout: int = FANOUT) -> int:
@@ -119,15 +128,15 @@ class SpillFiles:
 
 
 def drain_bucket(path: Path, fanout: int = FANOUT, max_bytes: int = MAX_BUCKET_BYTES,
-                 level: int = 1) -> Iterator[tuple[str, list[str]]]:
+                 level: int = 1, expand: Expand | None = None) -> Iterator[tuple[str, list[str]]]:
     """The distinct lines of one bucket file, grouped by subject, sorted; the file is removed."""
-    for lines in drain_bucket_lines(path, fanout, max_bytes, level):
+    for lines in drain_bucket_lines(path, fanout, max_bytes, level, expand):
         for subject, group in groupby(lines, key=_subject):
             yield subject, list(group)
 
 
 def drain_bucket_lines(path: Path, fanout: int = FANOUT, max_bytes: int = MAX_BUCKET_BYTES,
-                       level: int = 1) -> Iterator[list[str]]:
+                       level: int = 1, expand: Expand | None = None) -> Iterator[list[str]]:
     """The distinct lines of one bucket file, sorted, in runs; the file is removed.
 
     Sorting whole lines sorts them by subject first (a subject is followed by a space, and no
@@ -135,7 +144,7 @@ def drain_bucket_lines(path: Path, fanout: int = FANOUT, max_bytes: int = MAX_BU
     are together and in order, as drain_bucket groups them.
     """
     if path.stat().st_size > max_bytes and level < 8:
-        yield from _split(path, fanout, max_bytes, level)
+        yield from _split(path, fanout, max_bytes, level, expand)
         return
     with open(path, "rb") as fh:
         text = fh.read().decode("utf-8")
@@ -145,6 +154,14 @@ def drain_bucket_lines(path: Path, fanout: int = FANOUT, max_bytes: int = MAX_BU
     lines = set(text.split("\n"))
     del text
     lines.discard("")
+    deferred = [line for line in lines if line[0] == DEFERRED]
+    if deferred:
+        if expand is None:
+            raise ValueError(f"{path} holds stand-in lines and there is nothing to expand them")
+        lines.difference_update(deferred)
+        deferred.sort()  # expanded in the same order whichever process drains the bucket
+        lines.update(expand(deferred).split("\n"))
+        lines.discard("")
     yield [line + "\n" for line in sorted(lines)]
 
 
@@ -152,7 +169,7 @@ def _subject(line: str) -> str:
     return line[: line.index(" ")]
 
 
-def _split(path: Path, fanout: int, max_bytes: int, level: int) -> Iterator[list[str]]:
+def _split(path: Path, fanout: int, max_bytes: int, level: int, expand: Expand | None) -> Iterator[list[str]]:
     # Split by ranges of subjects (cut points from a sample), not by hash: the ranges, each
     # sorted, then come out in order, so the bucket reads the same however (or whether) it was
     # split; where the cuts fall does not matter.
@@ -163,7 +180,7 @@ def _split(path: Path, fanout: int, max_bytes: int, level: int) -> Iterator[list
     with open(path, "rb") as fh:
         for i, raw in enumerate(fh):
             if i % step == 0:
-                sample.append(raw[: raw.index(b" ")])
+                sample.append(_raw_subject(raw))
     sample.sort()
     cuts = sorted(set(sample[len(sample) * k // fanout] for k in range(1, fanout)))
     parts = [path.with_name(f"{path.name}.{i:04d}") for i in range(len(cuts) + 1)]
@@ -171,10 +188,19 @@ def _split(path: Path, fanout: int, max_bytes: int, level: int) -> Iterator[list
     try:
         with open(path, "rb") as fh:
             for raw in fh:
-                outs[bisect.bisect_right(cuts, raw[: raw.index(b" ")])].write(raw)
+                outs[bisect.bisect_right(cuts, _raw_subject(raw))].write(raw)
     finally:
         for o in outs:
             o.close()
     path.unlink()
     for p in parts:
-        yield from drain_bucket_lines(p, fanout, max_bytes, level + 1)
+        yield from drain_bucket_lines(p, fanout, max_bytes, level + 1, expand)
+
+
+_DEFERRED_BYTE = DEFERRED.encode()
+
+
+def _raw_subject(raw: bytes) -> bytes:
+    """The subject of a line, or of a stand-in (which goes to its subject's range)."""
+    subject = raw[: raw.index(b" ")]
+    return subject[1:] if subject[:1] == _DEFERRED_BYTE else subject

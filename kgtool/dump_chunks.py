@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import iris
-from .dedupe import FANOUT, BucketRouter, drain_bucket, drain_bucket_lines
+from .dedupe import FANOUT, BucketRouter, Expand, drain_bucket, drain_bucket_lines
 from .errors import InputError
 from .handover import Sender
 from .iris import citation_prefix
 from .model import Citation, SourceInfo, Work
 from .ntlines import NTLineEncoder
+from .oc_id_fields import IdFieldWorks
 from .oc_rows import OcRowLines
 from .openalex_aliases import AliasJoin, ChunkIds, chunk_ids
 from .record_templates import RecordLines
@@ -78,17 +79,25 @@ class ChunkMapper:
         # cito:cites lines go through dedupe with its other lines; line formats, where order
         # is free, write them with the citation (they are as unique as the citation node).
         self.cites_inline = job.kind != "ttl"
-        self.records = RecordLines(self.sources, job.base, self.encoder, self.router, self.formatter, self.own,
-                                   self.cites_inline, templates=job.templates)
+        self.records = self._record_lines(self.router, self.encoder)
         # work path -> hash of the Work last mapped under it (see map_work)
         self._mapped: dict[str, int] = {}
         self._seen_objects: dict[int, Work] = {}  # id -> the Work (held, so the id stays its own)
         self._works_by_field: dict[str, Work] = {}
         self._columns = oc_csv_stream.read_header(job.header, job.name) if job.header is not None else None
-        self._oc_rows = (OcRowLines(self._columns, job.name, self.records, self.router, self.encoder, job.base,
-                                      self.map_work)
-                         if self._columns is not None and job.templates else None)
+        self._oc_rows: OcRowLines | None = None
+        self._expand: Expand | None = None  # makes the lines of works whose id field stood in for them
+        if self._columns is not None and job.templates:
+            works = IdFieldWorks(self.records, self.router, job.base,
+                                 lambda router: self._record_lines(router, NTLineEncoder()))
+            self._oc_rows = OcRowLines(self._columns, job.name, self.records, works, self.encoder, job.base,
+                                       self.map_work)
+            self._expand = works.expand
         self._join: AliasJoin | None = None  # opened at the first chunk: the index is built after the fork
+
+    def _record_lines(self, router, encoder: NTLineEncoder) -> RecordLines:
+        return RecordLines(self.sources, self.job.base, encoder, router, self.formatter, self.own, self.cites_inline,
+                           templates=self.job.templates)
 
     def _text(self, first_line: int, data: bytes) -> str:
         try:
@@ -172,11 +181,11 @@ class ChunkMapper:
         fmt = self.formatter
         parts, triples = [], 0
         if isinstance(fmt, LineFormatter):  # sorted lines are already grouped by subject
-            for lines in drain_bucket_lines(path, self.job.fanout):
+            for lines in drain_bucket_lines(path, self.job.fanout, expand=self._expand):
                 parts.append("".join(fmt.lines(lines)))
                 triples += len(lines)
         else:
-            for _, lines in drain_bucket(path, self.job.fanout):
+            for _, lines in drain_bucket(path, self.job.fanout, expand=self._expand):
                 parts.append(fmt.block(lines))
                 triples += len(lines)
         return self.sender.put("".join(parts).encode("utf-8")), triples

@@ -9,17 +9,23 @@ mapped a field of a shape, the shape's lane knows which token becomes the DOI, w
 extra ids (in order) and which names the work's path, and it fills RecordLines' checked template
 of a lean work's lines (``RecordLines.lean_lane``) with texts made from the tokens. A token the
 lane cannot vouch for (a DOI that needs normalizing, an empty value) sends the field the full
-way. The first field of each shape and every ``CHECK_EVERY``-th first sight go the full way too,
-and there the lane's path and texts must equal the full way's, or the run stops with an internal
+way. The first field of each shape and every ``CHECK_EVERY``-th one go the full way too, and
+there the lane's path and texts must equal the full way's, or the run stops with an internal
 error rather than write different lines.
+
+While mapping chunks, a lane gives only the work's path; the work's lines are deferred: a
+stand-in holding the field goes to the work's dedupe bucket (dedupe.DEFERRED), and ``expand``
+makes the lines when the bucket is drained. Both workers meet most works, many several times,
+and the stand-ins are deduplicated first, so each work's lines are made once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from . import iris
-from .dedupe import BucketRouter
+from .dedupe import DEFERRED, BucketRouter
 from .errors import KgtoolError
 from .identifiers import _DOI_SHAPE, work_key
 from .ntlines import format_term
@@ -48,47 +54,114 @@ def _shape(tokens: list[str]) -> tuple[str, ...]:
     return tuple(["10." if t.startswith("10.") else t.partition(":")[0] for t in tokens])
 
 
+class _Collected:
+    """A router that keeps the lines it is given (the work lines ``expand`` makes the full way)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def add(self, line: str) -> None:
+        self.parts.append(line)
+
+    def add_block(self, subject: str, text: str, lines: int) -> None:
+        self.parts.append(text)
+
+
 class IdFieldWorks:
     """Routes the lines of the works that id fields name; one per worker process."""
 
-    def __init__(self, records: RecordLines, router: BucketRouter, base: str):
+    def __init__(self, records: RecordLines, router: BucketRouter, base: str,
+                 make_records: Callable[[_Collected], RecordLines]):
+        """``make_records(router)``: a RecordLines like ``records`` routing to ``router`` (for expand)."""
         self.records, self.router, self.base = records, router, base
+        self._make_records = make_records
         self._iri_start = "<" + base
         self._lanes: dict[tuple[str, ...], _Lane | None] = {}
         self._countdown = 0
+        self._expander: IdFieldWorks | None = None
+        self._collected: _Collected | None = None
 
     def first_sight(self, field: str, column: str) -> str:
-        """Route the lines of the work ``field`` names (in column ``column``); its path."""
+        """Route the lines of the work ``field`` names (in column ``column``), or their
+        stand-in; the work's path."""
         tokens = field.split()
         shape = _shape(tokens)
         lane = self._lanes.get(shape)
         self._countdown -= 1
         if lane is not None and self._countdown > 0:
-            filled = self._fill(lane, tokens)
-            if filled is not None:
-                path, texts = filled
-                self.router.add_block(texts[0], lane.lines.format(*texts), lane.count)
+            path = self._path(lane, tokens)
+            if path is not None:
+                subject = f"{self._iri_start}{path}>"
+                self.router.add_block(subject, f"{DEFERRED}{subject} {' '.join(tokens)}\n", 1)
                 return path
         self._countdown = CHECK_EVERY
         return self._full(field, column, tokens, shape, lane)
 
-    def _fill(self, lane: _Lane, tokens: list[str]) -> tuple[str, list[str]] | None:
+    def expand(self, deferred: list[str]) -> str:
+        """The N-Triples lines of the works behind stand-ins that first_sight made."""
+        if self._expander is None:  # its own lanes and RecordLines, routing to a list
+            self._collected = _Collected()
+            self._expander = IdFieldWorks(self._make_records(self._collected), self._collected, self.base,
+                                          self._make_records)
+        make, collected = self._expander._lines, self._collected
+        assert collected is not None
+        for entry in deferred:
+            subject, _, field = entry.partition(" ")
+            make(subject[len(DEFERRED):], field)
+        text = "".join(collected.parts)
+        collected.parts.clear()
+        return text
+
+    def _lines(self, subject: str, field: str) -> None:
+        tokens = field.split(" ")
+        shape = _shape(tokens)
+        lane = self._lanes.get(shape)
+        self._countdown -= 1
+        if lane is not None and self._countdown > 0:
+            texts = self._texts(lane, tokens, subject)  # first_sight's lane made the subject
+            if texts is not None:
+                self.router.add_block(subject, lane.lines.format(*texts), lane.count)
+                return
+        self._countdown = CHECK_EVERY
+        path = self._full(field, "id field", tokens, shape, lane)
+        if f"{self._iri_start}{path}>" != subject:
+            raise KgtoolError(f"internal error: the id field {field!r} was sent under {subject}; please report it")
+
+    def _path(self, lane: _Lane, tokens: list[str]) -> str | None:
+        """The work's path, if the lane vouches for every token (as _texts)."""
+        skips = lane.skips
+        value = tokens[lane.key][skips[lane.key]:]
+        if lane.doi >= 0:
+            low = tokens[lane.doi][skips[lane.doi]:].lower()
+            if not _DOI_SHAPE.match(low):
+                return None
+            if lane.key == lane.doi:
+                value = low
+        for i, _ in lane.extras:
+            if len(tokens[i]) == skips[i]:
+                return None
+        return iris.key_path(lane.key_scheme, value)
+
+    def _fill(self, lane: _Lane, tokens: list[str]) -> tuple[str, list[str] | None] | None:
         """The work's path and the texts of its template's holes (as RecordLines.lean_texts)."""
+        path = self._path(lane, tokens)
+        return None if path is None else (path, self._texts(lane, tokens, f"{self._iri_start}{path}>"))
+
+    def _texts(self, lane: _Lane, tokens: list[str], iri_text: str) -> list[str] | None:
+        """The texts of the holes of a work's template, given its IRI's."""
         values = [t[k:] for t, k in zip(tokens, lane.skips)]
         doi_text = ""
         if lane.doi >= 0:
             low = values[lane.doi].lower()
             if not _DOI_SHAPE.match(low):  # parse_ids would normalize it: the full way
                 return None
-            values[lane.doi] = low
             doi_text = plain_text(low)
         extras = []
         for i, scheme in lane.extras:
             if not values[i]:  # parse_ids refuses it, naming the column
                 return None
             extras.append(plain_text(f"{scheme}:{values[i]}"))
-        path = iris.key_path(lane.key_scheme, values[lane.key])
-        return path, [f"{self._iri_start}{path}>", "", "", "", doi_text, "", "", "", *extras]
+        return [iri_text, "", "", "", doi_text, "", "", "", *extras]
 
     def _full(self, field: str, column: str, tokens: list[str], shape: tuple[str, ...], lane: _Lane | None) -> str:
         w = parse_ids(field, column)

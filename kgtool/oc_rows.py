@@ -19,7 +19,6 @@ import io
 from collections.abc import Callable
 
 from . import iris
-from .dedupe import BucketRouter
 from .errors import InputError, KgtoolError
 from .mapping import creation_literal, duration_literal
 from .model import Work
@@ -53,12 +52,12 @@ def csv_rows(text: str) -> list[list[str]]:
 class OcRowLines:
     """Maps the rows of one OpenCitations Index CSV (per worker process; caches carry over)."""
 
-    def __init__(self, cols: Columns, name: str, records: RecordLines, router: BucketRouter, encoder: NTLineEncoder,
+    def __init__(self, cols: Columns, name: str, records: RecordLines, works: IdFieldWorks, encoder: NTLineEncoder,
                  base: str, map_work: Callable[[Work], None]):
         self.cols, self.name, self.records, self.base = cols, name, records, base
         self.term = encoder.term
         self.map_work = map_work  # the full path's work step (skips works it has just mapped)
-        self._first_sight = IdFieldWorks(records, router, base).first_sight  # the id field cache skips repeats
+        self._first_sight = works.first_sight  # the id field cache skips repeats
         self._young: dict[str, str] = {}  # id field -> work path
         self._old: dict[str, str] = {}
         self._iri_start = "<" + base
