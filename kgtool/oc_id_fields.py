@@ -29,7 +29,7 @@ from .dedupe import DEFERRED, BucketRouter
 from .errors import KgtoolError
 from .identifiers import _DOI_SHAPE, work_key
 from .ntlines import format_term
-from .record_templates import RecordLines, plain_text
+from .record_templates import Fill, RecordLines, plain_text
 from .sources.oc_csv_stream import parse_ids
 
 #: How often the first sight of a field whose shape has a lane still goes the full way, as a check.
@@ -45,7 +45,7 @@ class _Lane:
     extras: tuple[tuple[int, str], ...]  # (token, lower-cased scheme) of each extra id, in order
     key: int  # the token whose value names the work
     key_scheme: str
-    lines: str  # the work's lines with holes (RecordLines.lean_lane)
+    lines: Fill  # fills the work's lines with holes (RecordLines.lean_lane)
     count: int
 
 
@@ -120,7 +120,7 @@ class IdFieldWorks:
         if lane is not None and self._countdown > 0:
             texts = self._texts(lane, tokens, subject)  # first_sight's lane made the subject
             if texts is not None:
-                self.router.add_block(subject, lane.lines.format(*texts), lane.count)
+                self.router.add_block(subject, lane.lines(*texts), lane.count)
                 return
         self._countdown = CHECK_EVERY
         path = self._full(field, "id field", tokens, shape, lane)

@@ -24,7 +24,7 @@ from .mapping import creation_literal, duration_literal
 from .model import Work
 from .ntlines import NTLineEncoder
 from .oc_id_fields import IdFieldWorks
-from .record_templates import RecordLines, plain_text
+from .record_templates import Fill, RecordLines, plain_text
 from .sources.oc_csv_stream import (
     Columns,
     RowError,
@@ -65,7 +65,7 @@ class OcRowLines:
         self._creation: dict[str, str] = {}  # raw field -> literal text ("" when empty)
         self._timespan: dict[str, str] = {}
         self._flags: dict[str, bool] = {}
-        self._lanes: dict[tuple, tuple[str, int]] = {}  # row shape -> (own lines with holes, their number)
+        self._lanes: dict[tuple, tuple[Fill, int]] = {}  # row shape -> (fills its own lines, their number)
         self._works_by_field: dict[str, Work] = {}  # for the full path's parse_row
         self._countdown = 0
 
@@ -130,14 +130,14 @@ class OcRowLines:
         start, cstart = self._iri_start, self._citation_start
         lines = 0
         if not full:
-            out.extend([lane[0].format(f"{start}{a}>", f"{start}{b}>", f"{cstart}{d}>", c, s, o)
+            out.extend([lane[0](f"{start}{a}>", f"{start}{b}>", f"{cstart}{d}>", c, s, o)
                         for lane, a, b, d, c, s, o in zip(lanes, citing, cited, digests, created, spans, oci_texts)])
             return sum(lane[1] for lane in lanes)
         for k, lane in enumerate(lanes):
             if k in full:
                 lines += self._full(rows[k], shapes[k], created[k], spans[k], ocis[k], out)
             else:
-                out.append(lane[0].format(f"{start}{citing[k]}>", f"{start}{cited[k]}>", f"{cstart}{digests[k]}>",
+                out.append(lane[0](f"{start}{citing[k]}>", f"{start}{cited[k]}>", f"{cstart}{digests[k]}>",
                                           created[k], spans[k], oci_texts[k]))
                 lines += lane[1]
         return lines
@@ -178,7 +178,7 @@ class OcRowLines:
         self.map_work(c.citing)
         self.map_work(c.cited)
         tpl, texts = self.records.citation_template(c)
-        if tpl is None or tpl.own is None or tpl.shared:  # only line formats' own lines are filled here
+        if tpl is None or tpl.fill_own is None or tpl.shared:  # only line formats' own lines are filled here
             return n
         citing_path = self._end(row[self.cols.citing], "citing")
         cited_path = self._end(row[self.cols.cited], "cited")
@@ -188,7 +188,7 @@ class OcRowLines:
         if mine != texts:
             raise KgtoolError(f"internal error: the fast lane for {self.name} disagrees with the mapping "
                               f"({mine!r} != {texts!r}); please report it")
-        self._lanes[shape] = (tpl.own, len(tpl.own_lines))
+        self._lanes[shape] = (tpl.fill_own, len(tpl.own_lines))
         return n
 
     def _end(self, field: str, column: str) -> str:

@@ -220,3 +220,18 @@ def test_csv_rows_reads_what_csv_reader_reads():
         except csv.Error:
             continue
         assert csv_rows(text) == expected, repr(text)
+
+
+def test_fill_function_is_str_format():
+    from kgtool.record_templates import fill_function
+
+    rng = random.Random(9)
+    pieces = ["<http://x/a>", ' "q\\"uote" ', "\n", "\\", "{{", "}}", "é\u2028", "'''", '"""', "\x00", "{0}", "{1}",
+              "{2}", "{5}"]
+    for _ in range(500):
+        fmt = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+        odd = ["", "{", "}", "\\", '"']
+        args = ["<v%d%s>" % (i, rng.choice(odd)) for i in range(6)]
+        assert fill_function(fmt)(*args) == fmt.format(*args), fmt
+    for other in ("{}", "{0!r}", "{0:>5}", "{0.real}"):  # not plain numbered holes: str.format itself
+        assert fill_function(other) == other.format
