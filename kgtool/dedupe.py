@@ -67,6 +67,14 @@ class BucketRouter:
         self._buckets[self._last_bucket].append(text)
         self._lines += lines
 
+    def add_new(self, subject: str, line: str) -> None:
+        """Add one line that is seldom a recent repeat (past the filter)."""
+        if subject != self._last_subject:
+            self._last_subject = subject
+            self._last_bucket = zlib.crc32(subject.encode("utf-8")) % self.fanout
+        self._buckets[self._last_bucket].append(line)
+        self._lines += 1
+
     def take(self) -> tuple[list[bytes], int]:
         """The lines collected since the last take: one bytes object per bucket, and their number."""
         out = [("".join(b)).encode("utf-8") if b else b"" for b in self._buckets]

@@ -48,14 +48,17 @@ def parse_iri(value: str, what: str = "value") -> URIRef:
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
-@lru_cache(maxsize=1 << 14)
-def _segment(value: str) -> str:
+def key_segment(value: str) -> str:
+    """A work key's value as the last part of its path."""
     # '/' stays (DOI suffixes and old arXiv ids nest); everything outside the unreserved
     # set is percent-encoded so that SICI-style DOIs ('<', '>', ';') are valid in every syntax.
-    # Cached, with a shortcut for the common all-unreserved value: dumps mint millions of IRIs.
+    # A shortcut for the common all-unreserved value: dumps mint millions of IRIs.
     if _UNRESERVED.fullmatch(value):
         return value
     return quote(value, safe="/")
+
+
+_segment = lru_cache(maxsize=1 << 14)(key_segment)
 
 
 # A dump names the same Work object in many records (a citing work in each of its references,
@@ -76,7 +79,12 @@ def work_path(work: Work) -> str:
 
 def key_path(scheme: str, value: str) -> str:
     """The path of the work known by (scheme, value) (identifiers.work_key)."""
-    return f"work/{quote_segment(scheme)}/{_segment(value)}"
+    return f"{key_prefix(scheme)}{_segment(value)}"
+
+
+def key_prefix(scheme: str) -> str:
+    """What the paths of works keyed by ``scheme`` start with (then key_segment of the value)."""
+    return f"work/{quote_segment(scheme)}/"
 
 
 def work_iri(work: Work, base: str = DEFAULT_BASE) -> URIRef:

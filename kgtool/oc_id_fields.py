@@ -28,6 +28,7 @@ from . import iris
 from .dedupe import DEFERRED, BucketRouter
 from .errors import KgtoolError
 from .identifiers import _DOI_SHAPE, work_key
+from .iris import key_segment
 from .ntlines import format_term
 from .record_templates import Fill, RecordLines, plain_text
 from .sources.oc_csv_stream import parse_ids
@@ -44,7 +45,7 @@ class _Lane:
     doi: int  # the DOI's token, or -1
     extras: tuple[tuple[int, str], ...]  # (token, lower-cased scheme) of each extra id, in order
     key: int  # the token whose value names the work
-    key_scheme: str
+    key_prefix: str  # its path's start (iris.key_prefix)
     lines: Fill  # fills the work's lines with holes (RecordLines.lean_lane)
     count: int
 
@@ -92,7 +93,7 @@ class IdFieldWorks:
             path = self._path(lane, tokens)
             if path is not None:
                 subject = f"{self._iri_start}{path}>"
-                self.router.add_block(subject, f"{DEFERRED}{subject} {' '.join(tokens)}\n", 1)
+                self.router.add_new(subject, f"{DEFERRED}{subject} {' '.join(tokens)}\n")
                 return path
         self._countdown = CHECK_EVERY
         return self._full(field, column, tokens, shape, lane)
@@ -140,7 +141,7 @@ class IdFieldWorks:
         for i, _ in lane.extras:
             if len(tokens[i]) == skips[i]:
                 return None
-        return iris.key_path(lane.key_scheme, value)
+        return lane.key_prefix + key_segment(value)  # iris.key_path
 
     def _fill(self, lane: _Lane, tokens: list[str]) -> tuple[str, list[str] | None] | None:
         """The work's path and the texts of its template's holes (as RecordLines.lean_texts)."""
@@ -191,7 +192,8 @@ class IdFieldWorks:
             lane = _Lane(skips=tuple(0 if s == "10." else len(s) + 1 for s in shape),
                          doi=schemes.index("doi") if "doi" in schemes else -1,
                          extras=tuple((i, s) for i, s in enumerate(schemes) if s != "doi"),
-                         key=schemes.index(key_scheme), key_scheme=key_scheme, lines=lean[0], count=lean[1])
+                         key=schemes.index(key_scheme), key_prefix=iris.key_prefix(key_scheme), lines=lean[0],
+                         count=lean[1])
         if len(self._lanes) < MAX_LANES:
             self._lanes[shape] = lane
         return lane
