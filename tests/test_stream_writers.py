@@ -61,3 +61,60 @@ def test_nothing_visible_before_commit(tmp_path):
     assert all(p.name.startswith(".") and p.name.endswith(".tmp") for p in tmp_path.iterdir())
     w.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("to", ["nt", "nt.gz"])
+def test_background_syncs_keep_the_bytes_and_report_a_failed_sync(tmp_path, monkeypatch, to):
+    import gzip
+    import os
+
+    import kgtool.stream_writers as sw
+
+    lines = b"".join(b"<http://x/s%d> <http://x/p> \"%d\" .\n" % (i, i) for i in range(3000))
+
+    def write(folder):
+        folder.mkdir()
+        w = open_writer(folder, "g", to, None)
+        try:
+            for k in range(0, len(lines), 1000):
+                w.write(lines[k:k + 1000], 1)  # (how many triples does not matter here)
+            return w.commit()[0].read_bytes()
+        except BaseException:
+            w.abort()  # as convert does
+            raise
+
+    plain = write(tmp_path / "plain")
+    synced: list[int] = []
+    real_sync = os.fdatasync
+    monkeypatch.setattr(sw, "_SYNC_EVERY", 4096)  # a background sync every few writes
+    monkeypatch.setattr(sw.os, "fdatasync", lambda fd: synced.append(fd) or real_sync(fd))
+    assert write(tmp_path / "synced") == plain
+    assert synced  # (one at a time: how many depends on the disk)
+    assert (gzip.decompress(plain) if to.endswith(".gz") else plain) == lines
+
+    def failing(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sw.os, "fdatasync", failing)
+    with pytest.raises(OSError, match="Input/output"):
+        write(tmp_path / "failed")
+    assert list((tmp_path / "failed").iterdir()) == []
+    # A sync that fails only at the end (the fsync of the last part): reported, nothing left, no hang.
+    monkeypatch.setattr(sw, "_SYNC_EVERY", 1 << 40)
+    monkeypatch.setattr(sw.os, "fsync", failing)
+    import threading
+
+    raised: list[BaseException] = []
+
+    def at_end():
+        try:
+            write(tmp_path / "failed-at-end")
+        except BaseException as e:
+            raised.append(e)
+
+    t = threading.Thread(target=at_end, daemon=True)
+    t.start()
+    t.join(timeout=30)
+    assert not t.is_alive(), "the writer hung after a failed final sync"
+    assert isinstance(raised[0], OSError) and "Input/output" in str(raised[0])
+    assert list((tmp_path / "failed-at-end").iterdir()) == []
