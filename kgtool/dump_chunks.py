@@ -29,6 +29,7 @@ from .openalex_aliases import AliasJoin, ChunkIds, chunk_ids
 from .record_templates import RecordLines
 from .sources import oc_csv_stream, openalex_jsonl_stream
 from .stream_writers import LineFormatter, formatter_for
+from .workers import return_large_blocks
 
 Item = Citation | tuple[Work, tuple[Citation, ...]]
 
@@ -199,6 +200,7 @@ def init_worker(job: ChunkJob) -> None:
     global _mapper
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     gc.disable()  # millions of short-lived objects, no reference cycles: GC passes only cost time
+    return_large_blocks()
     _mapper = ChunkMapper(job)
 
 

@@ -37,7 +37,7 @@ from .sources.oc_csv_stream import (
 #: How often a row whose shape has a checked template still goes the full way, as a check.
 CHECK_EVERY = 4096
 #: Id fields remembered per generation (two generations: a field used in the last two is kept).
-ENDS_PER_GENERATION = 1 << 16
+ENDS_PER_GENERATION = 1 << 17
 _SMALL = 1 << 12
 
 
