@@ -185,6 +185,7 @@ def _plants(g: Graph, works: list[str]) -> dict[str, callable]:
     P["citation-two-creations"] = lambda: g.add(cit(), iri(CITO + "hasCitationCreationDate"), lit("2001", "gYear"))
     P["citation-creation-plain"] = lambda: g.add(cit(extra=False), iri(CITO + "hasCitationCreationDate"), lit("2019-01-01"))
     P["citation-creation-integer"] = lambda: g.add(cit(extra=False), iri(CITO + "hasCitationCreationDate"), lit("2019", "integer"))
+    P["citation-creation-illtyped"] = lambda: g.add(cit(extra=False), iri(CITO + "hasCitationCreationDate"), lit("2019-13-45", "date"))
     P["citation-two-spans"] = lambda: g.add(cit(), iri(CITO + "hasCitationTimeSpan"), lit("P1Y", "duration"))
     P["citation-span-plain"] = lambda: g.add(cit(extra=False), iri(CITO + "hasCitationTimeSpan"), lit("P1Y"))
     P["citation-span-illtyped"] = lambda: g.add(cit(extra=False), iri(CITO + "hasCitationTimeSpan"), lit("P1X", "duration"))

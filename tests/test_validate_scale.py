@@ -203,3 +203,30 @@ def test_custom_shapes_targets_paths_and_sparql(tmp_path):
     assert reference.count("Violation") >= 8
     mine = validate_files([data], shapes, collect=True, fanout=5)
     assert Counter(map(_key, mine.results)) == Counter(map(_key, reference.results))
+
+
+def test_sh_or_of_value_shapes_asks_pyshacl_only_about_values_no_alternative_accepts(monkeypatch):
+    from kgtool.validate_scale import BucketValidator
+
+    shapes_ttl = load_shapes().serialize(format="turtle")
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    good = [f'"20{i:02d}-0{1 + i % 9}-1{i % 9}"^^<{xsd}date>' for i in range(40)]
+    good += [f'"19{i:02d}"^^<{xsd}gYear>' for i in range(10)] + [f'"1999-1{i % 3}"^^<{xsd}gYearMonth>' for i in range(3)]
+    bad = ['"2019-01-01"', f'"2019"^^<{xsd}integer>', f'"2019-13-45"^^<{xsd}date>', f'"2019"^^<{xsd}date>',
+           '"2019-01-01"@en', "<http://x/2019>"]
+    values = good[:20] + bad + good[20:]
+
+    fast = BucketValidator(shapes_ttl)
+    (or_c,) = [c for c in fast.plan.constraints if c.name == "OrConstraintComponent"]
+    asked: list[int] = []
+    real = type(or_c.component).evaluate
+    monkeypatch.setattr(type(or_c.component), "evaluate",
+                        lambda self, ex, g, fv, p: asked.append(sum(map(len, fv.values()))) or real(self, ex, g, fv, p))
+    got = fast._evaluate_values(or_c, values)
+    assert asked == [len(bad)]
+
+    slow = BucketValidator(shapes_ttl)
+    slow._or_plans[or_c.key] = None  # pySHACL's sh:or on every value
+    expected = slow._evaluate_values(slow.plan.constraints[or_c.key], values)
+    assert asked[1:] == [len(values)]
+    assert got == expected and set(got) == set(bad)
