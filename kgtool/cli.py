@@ -92,7 +92,21 @@ def http_settings(mailto: str | None, offline: bool, refresh: bool, no_cache: bo
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _quiet_here(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_object(Context).quiet = True
+
+
+class _Group(click.Group):
+    """Every command also takes -q/--quiet after its name (``kgtool convert ... --quiet``)."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_quiet_here,
+                                       help="No progress messages on stderr."))
+        super().add_command(cmd, name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kgtool")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
 @click.pass_context

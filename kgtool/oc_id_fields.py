@@ -71,7 +71,7 @@ class _Collected:
 class IdFieldWorks:
     """Routes the lines of the works that id fields name; one per worker process."""
 
-    def __init__(self, records: RecordLines, router: BucketRouter, base: str,
+    def __init__(self, records: RecordLines, router: BucketRouter | _Collected, base: str,
                  make_records: Callable[[_Collected], RecordLines]):
         """``make_records(router)``: a RecordLines like ``records`` routing to ``router`` (for expand)."""
         self.records, self.router, self.base = records, router, base

@@ -5,8 +5,9 @@ record_templates.py builds from ``mapping.citation_triples`` and checks. What th
 to fill a checked template without making the row's Citation record: the texts of its holes are
 computed from the row's fields through the same functions ``mapping.citation_terms`` calls
 (``iris.citation_iri_of_paths``, ``creation_literal``, ``duration_literal``; the OCI as the plain
-literal ``oci_literal`` makes), with caches keyed by the raw field (a popular cited work's id field, a date). A row goes the full
-way (``parse_row``, a Citation, ``RecordLines.citation``) while its shape has no checked template
+literal ``oci_literal`` makes), with caches keyed by the raw field (an id field's work path, a
+date; a work met for the first time is handled by oc_id_fields.py). A row goes the full way
+(``parse_row``, a Citation, ``RecordLines.citation``) while its shape has no checked template
 yet, and then again every ``CHECK_EVERY`` rows: there, the texts computed here must equal the
 ones the record gives, or the run stops with an internal error rather than write different lines.
 """

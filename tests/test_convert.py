@@ -227,6 +227,10 @@ def test_cli_progress_and_summary(tmp_path, data_dir):
     quiet = CliRunner().invoke(main, ["-q", "convert", str(data_dir / "openalex" / "works.jsonl"),
                                       "--out", str(tmp_path / "q")])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+    after = CliRunner().invoke(main, ["convert", str(data_dir / "openalex" / "works.jsonl"), "--out",
+                                      str(tmp_path / "q2"), "--quiet"])  # also after the command's name
+    assert after.exit_code == 0 and after.stderr == ""
+    assert (tmp_path / "q2" / "works.nt.gz").read_bytes() == (tmp_path / "q" / "works.nt.gz").read_bytes()
 
 
 def test_output_does_not_depend_on_caches_or_how_chunks_fall_to_processes(tmp_path, monkeypatch):
