@@ -30,7 +30,7 @@ def return_large_blocks() -> None:
     try:
         libc = ctypes.CDLL(None)
         libc.mallopt(-3, 256 << 10)  # M_MMAP_THRESHOLD; fixing it also stops the raising
-    except (OSError, AttributeError):  # not glibc
+    except (OSError, AttributeError, TypeError):  # not glibc (or no C library to load by name)
         pass
 
 
