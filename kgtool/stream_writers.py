@@ -107,11 +107,12 @@ class PartFiles:
                         raw.flush()
                         unsynced += handover.send(arg, raw.fileno())
                     else:
-                        out.write(handover.read(arg))
-                        unsynced += 1 << 20  # about: it is the compressed size that counts
+                        data = handover.read(arg)
+                        out.write(data)
+                        unsynced += len(data)
                 elif op == "stop":
                     return
-                if unsynced >= _SYNC_EVERY and out is not None and raw is not None:
+                if unsynced >= _SYNC_EVERY and raw is not None:
                     # Sync now and then, in the background: the disk writes while the work
                     # goes on, and the fsync at the end finds little left. (Syncing in this
                     # thread every 64 MB made writing 1.5 GB take 10.6 s instead of 2.5 s.)
