@@ -163,10 +163,12 @@ def _check_stdout_formats(out: str, formats: str) -> None:
 @handle_errors
 def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: str, no_validate: bool,
           name: str | None, enrich: str | None, match_threshold: float | None, **http) -> None:
-    """Build hub pages (INPUT... files, '-' for stdin) into one validated graph.
+    """Build hub pages, saved API answers and small dumps into one validated graph.
 
-    Writes OUT/NAME.<format> for each format; nothing is written when validation fails
-    (or when an --enrich lookup fails).
+    INPUT is [SOURCE:]FILE ('-' for stdin): SOURCE is hub, openalex, crossref, opencitations or
+    semanticscholar (s2), else recognised from the content. All inputs are resolved together:
+    one paper, one node. Writes OUT/NAME.<format> for each format; nothing is written when
+    validation fails (or when an --enrich lookup fails).
     """
     from decimal import Decimal
 
@@ -177,7 +179,7 @@ def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: s
     if match_threshold is not None and not enrich:
         raise UsageError("--match-threshold only applies with --enrich")
     stem = name or default_stem(list(inputs))
-    ctx.progress(f"reading {len(inputs)} hub page(s)")
+    ctx.progress(f"reading {len(inputs)} input(s)")
     result = build_hub_pages(
         inputs,
         out_dir=None if out == "-" else out,

@@ -92,15 +92,16 @@ def build_hub_pages(
     http: "HttpSettings | None" = None,
     **kwargs,
 ) -> BuildResult:
-    """Read hub pages ('-' is stdin) and build them into one graph.
+    """Read hub pages, saved API answers and small dumps ('-' is stdin; see inputs.py) and
+    build them into one graph: one resolution over all of them.
 
     ``enrich`` names scholarly APIs (e.g. "openalex,s2") to look up works known only by
     title in (see enrich.py); nothing is written if a lookup fails.
     """
-    from .sources.hub import read_hub_page
+    from .inputs import read_inputs
 
     paths = list(paths)
-    bundles = [read_hub_page(p) for p in paths]
+    bundles = read_inputs(paths)
     kwargs.setdefault("stem", default_stem(paths))
     notes: tuple[str, ...] = ()
     if enrich:
@@ -121,5 +122,8 @@ def build_hub_pages(
 def default_stem(paths: list[str | Path]) -> str:
     """Output file stem: the input's stem for one file, else 'graph'."""
     if len(paths) == 1 and str(paths[0]) != "-":
-        return Path(paths[0]).stem
+        from .inputs import split_spec
+
+        name = Path(split_spec(str(paths[0]))[1]).name
+        return Path(name.removesuffix(".gz")).stem
     return "graph"
