@@ -139,6 +139,7 @@ def emit_build(ctx: Context, result, out: str, formats: str) -> None:
         f"{len(r.works)} works, {len(r.citations)} citations, {len(r.receptions)} receptions, "
         f"{len(result.graph)} triples; validation: {status}"
     )
+    click.echo(r.accounting())
     for f in result.files:
         click.echo(f"wrote {f}")
 

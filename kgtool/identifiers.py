@@ -59,6 +59,19 @@ def title_hash(title: str) -> str:
     return hashlib.sha256(normalize_title(title).encode("utf-8")).hexdigest()[:16]
 
 
+#: The scheme of the local key of a reference known by neither identifier nor title.
+REFERENCE_SCHEME = "ref"
+
+
+def reference_key(anchor: tuple[str, str], local: str) -> tuple[str, str]:
+    """The key of a reference that has no identifier and no title: 20 hex digits of the SHA-256
+    of '<scheme>:<value> <local>', where (scheme, value) is the work_key of the work whose list
+    holds the reference and ``local`` is the reference's key in that list (Crossref's ``key``)
+    or '#<position>' (1-based). Its IRI is then <base>work/ref/<hash>."""
+    text = f"{anchor[0]}:{anchor[1]} {local}".encode("utf-8")
+    return (REFERENCE_SCHEME, hashlib.sha256(text).hexdigest()[:20])
+
+
 def work_key(
     doi: str | None,
     arxiv: str | None,

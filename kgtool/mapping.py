@@ -15,6 +15,7 @@ from rdflib.term import Node
 
 from . import iris
 from .fastterms import plain_literal
+from .identifiers import REFERENCE_SCHEME
 from .lexical import date_precision, is_duration
 from .model import Citation, Reception, SourceInfo, TitleMatch, Work
 from .resolve import Resolved
@@ -121,7 +122,8 @@ def work_terms(w: Work, base: str) -> WorkTerms:
         _text(w.arxiv) if w.arxiv else None,
         _year(w.year) if w.year is not None else None,
         _text(w.venue) if w.venue else None,
-        tuple(_text(f"{scheme}:{value}") for scheme, value in w.extra_ids),
+        # A reference's local key (identifiers.reference_key) is in its IRI; it identifies nothing outside.
+        tuple(_text(f"{scheme}:{value}") for scheme, value in w.extra_ids if scheme != REFERENCE_SCHEME),
     )
 
 
@@ -146,6 +148,8 @@ def work_triples(w: Work, sources: tuple[SourceInfo, ...], base: str,
         yield s, FABIO.hasPublicationYear, t.year
     if t.venue is not None:
         yield s, PRISM.publicationName, t.venue
+    if w.citation_text:
+        yield s, DCTERMS.bibliographicCitation, _text(w.citation_text)
     for i, person in enumerate(w.authors, start=1):
         p = iris.person_iri(s, i, person.orcid, base)
         yield s, DCTERMS.creator, p

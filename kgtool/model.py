@@ -19,6 +19,8 @@ class Work:
     """A scholarly work. Identifiers are stored normalized (see identifiers.py).
 
     ``extra_ids`` holds (scheme, value) pairs such as ("openalex", "W2741809807").
+    A reference that names no identifier and no title is kept as a work with its
+    ``citation_text`` and the local key ("ref", hash) (see identifiers.reference_key).
     """
 
     title: str | None = None
@@ -32,6 +34,7 @@ class Work:
     venue: str | None = None
     urls: tuple[str, ...] = ()
     code_urls: tuple[str, ...] = ()
+    citation_text: str | None = None  # the reference as the source wrote it
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,21 @@ class Resolved:
     sources: tuple[SourceInfo, ...]
     notes: tuple[str, ...]
     matches: dict[tuple[Key, str], tuple[TitleMatch, tuple[SourceInfo, ...]]] = field(default_factory=dict)
+    #: Citation records read, and how many of them joined another record of the same pair
+    #: (merged) or were dropped (their two works became one): read = citations + merged + dropped.
+    citations_read: int = 0
+    citations_merged: int = 0
+    citations_dropped: int = 0
+
+    def accounting(self) -> str:
+        """One line: citation records read and where each of them went."""
+        n = len(self.citations)
+        line = (f"read {self.citations_read} citation records from {len(self.sources)} sources: "
+                f"{n} citations in the graph, {self.citations_merged} merged into them (same pair), "
+                f"{self.citations_dropped} dropped")
+        if self.citations_read != n + self.citations_merged + self.citations_dropped:  # pragma: no cover
+            raise AssertionError(f"citation records unaccounted for: {line}")
+        return line
 
 
 def merge_works(a: Work, b: Work) -> Work:
@@ -188,10 +203,13 @@ def resolve(bundles: Iterable[Bundle]) -> Resolved:
     citations: dict = {}
     receptions: dict = {}
     matches: dict = {}
+    read = merged = dropped = 0
     for b in bundles:
         for c in b.citations:
+            read += 1
             ck = (canon(c.citing), canon(c.cited))
             if ck[0] == ck[1]:
+                dropped += 1
                 notes.append(
                     f"{b.source.name}: a citation from {_label(c.citing)} to {_label(c.cited)} "
                     "joins one work to itself after merging; dropped"
@@ -199,6 +217,7 @@ def resolve(bundles: Iterable[Bundle]) -> Resolved:
                 continue
             c = replace(c, citing=works[ck[0]][0], cited=works[ck[1]][0])
             if ck in citations:
+                merged += 1
                 old, srcs = citations[ck]
                 citations[ck] = (merge_citations(old, c), srcs if b.source in srcs else srcs + (b.source,))
             else:
@@ -217,7 +236,7 @@ def resolve(bundles: Iterable[Bundle]) -> Resolved:
     sources = tuple(dict.fromkeys(b.source for b in bundles))
     return Resolved(
         works=works, citations=citations, receptions=receptions, sources=sources,
-        notes=tuple(notes), matches=matches,
+        notes=tuple(notes), matches=matches, citations_read=read, citations_merged=merged, citations_dropped=dropped,
     )
 
 

@@ -155,6 +155,10 @@ def _plants(g: Graph, works: list[str]) -> dict[str, callable]:
     P["work-two-titles"] = lambda: g.add(new_work(), iri(DCT + "title"), lit("Another title"))
     P["work-title-lang"] = lambda: g.add(new_work(title=False), iri(DCT + "title"), lit("Titre", lang="fr"))
     P["work-title-empty"] = lambda: g.add(new_work(title=False), iri(DCT + "title"), lit(""))
+    P["work-two-texts"] = lambda: [g.add(w, iri(DCT + "bibliographicCitation"), lit(x))
+                                   for w in [new_work(title=False, doi=False)] for x in ("One", "Two")]
+    P["work-text-lang"] = lambda: g.add(new_work(title=False, doi=False), iri(DCT + "bibliographicCitation"), lit("x", lang="en"))
+    P["work-text-empty"] = lambda: g.add(new_work(title=False, doi=False), iri(DCT + "bibliographicCitation"), lit(""))
     P["work-two-abstracts"] = lambda: [g.add(w, iri(DCT + "abstract"), lit(x)) for w in [new_work()] for x in ("A", "B")]
     P["work-abstract-typed"] = lambda: g.add(new_work(), iri(DCT + "abstract"), lit("7", "integer"))
     P["work-two-summaries"] = lambda: [g.add(w, iri(KG + "summary"), lit(x)) for w in [new_work()] for x in ("A", "B")]

@@ -120,3 +120,20 @@ def test_a_prefix_that_does_not_fit_the_content_is_one_line_and_exit_2(tmp_path)
     assert r.exit_code == 2
     assert r.stderr.count("\n") == 1 and "a.json" in r.stderr and "message" in r.stderr
     assert not out.exists()
+
+
+def test_the_summary_accounts_for_every_citation_record_read(shared_dir, tmp_path):
+    path = shared_dir / "samples" / "crossref" / "works_list_prefix_10.5555.json"
+    if not path.is_file():
+        pytest.skip("shared Crossref list sample is not present")
+    refs = sum(len(it.get("reference") or []) for it in json.loads(path.read_bytes())["message"]["items"])
+    copy = tmp_path / "again.json"
+    copy.write_bytes(path.read_bytes() + b"\n")  # the same records from a second source: merged, not lost
+    r = run("-q", "build", str(path), str(copy), "--out", str(tmp_path / "o"), "--format", "nt")
+    assert r.exit_code == 0, r.output
+    g = Graph().parse(tmp_path / "o" / "graph.nt", format="nt")
+    in_graph = len(list(g.subject_objects(CITO.cites)))
+    assert in_graph == refs  # every reference, the unstructured ones too
+    assert (f"read {2 * refs} citation records from 2 sources: {refs} citations in the graph, "
+            f"{refs} merged into them (same pair), 0 dropped") in r.stdout
+    assert len(list(g.subject_objects(DCTERMS.bibliographicCitation))) > 0

@@ -140,7 +140,7 @@ def test_validate_exit_codes_and_formats(tmp_path):
     assert doc["conforms"] is False and doc["counts"]["violation"] == 5
     (group,) = [g for g in doc["groups"] if g["severity"] == "Violation"]
     assert group["shape"] == "kgsh:WorkNamed" and group["count"] == 5
-    assert group["path"] == "dcterms:title | prism:doi | fabio:hasArXivId | dcterms:identifier"
+    assert group["path"] == "dcterms:title | prism:doi | fabio:hasArXivId | dcterms:identifier | dcterms:bibliographicCitation"
     assert len(group["examples"]) == 3 and group["examples"][0]["focus"].startswith("https://w3id.org/")
     r = run("validate", str(broken), "--format", "ttl")
     assert r.exit_code == 1 and "sh:ValidationReport" in r.stdout

@@ -10,7 +10,9 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph
+from rdflib import DCTERMS, Graph, URIRef
+
+from kgtool.vocab import CITO
 
 from conftest import API_DATA, DATA, api_fixture
 from kgtool.cli import main
@@ -95,7 +97,10 @@ def test_fetch_crossref_references_to_stdout(api_server):
     cites = list(g.subject_objects(None))
     assert len(list(g.triples((None, None, None)))) == len(r.stdout.strip().splitlines())
     assert cites and "work/doi/10.5555/%28sici%290000-0000%28200001%291%3A1%3C1%3A%3Aaid-test1%3E3.0.co%3B2-x" in r.stdout
-    assert "1 references of 10.5555/kg.xref.2023.7 have neither a DOI nor a title" in r.stderr
+    # The reference with only unstructured text is a work holding that text, cited by the work.
+    texts = list(g.subject_objects(DCTERMS.bibliographicCitation))
+    assert len(texts) == 1 and "Notes on reference lists" in str(texts[0][1]) and "/work/ref/" in str(texts[0][0])
+    assert (URIRef("https://w3id.org/kgtool/data/work/doi/10.5555/kg.xref.2023.7"), CITO.cites, texts[0][0]) in g
 
 
 def test_fetch_opencitations_reports_negative_spans(api_server, tmp_path):

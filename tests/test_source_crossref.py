@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -24,12 +25,37 @@ def test_parse_work_and_its_references():
     assert [(a.name, a.orcid) for a in work.authors] == [
         ("Farah Haddad", "0000-0002-1694-233X"), ("Gil Romero", None), ("Open Graph Consortium", None)
     ]
-    with_doi, without_doi, sici = refs
+    with_doi, without_doi, unstructured, sici = refs
     assert (with_doi.doi, with_doi.title, with_doi.year) == ("10.5555/kg.2024.001", "Citation Graphs at Scale", 2024)
     assert without_doi.doi is None and without_doi.title == "A Workshop Paper Without a DOI"
     assert without_doi.venue == "Workshop on Test Graphs"
     assert sici.doi == "10.5555/(sici)0000-0000(200001)1:1<1::aid-test1>3.0.co;2-x" and sici.title is None
-    assert notes == ["src: 1 references of 10.5555/kg.xref.2023.7 have neither a DOI nor a title (only unstructured text); not added"]
+    # Kept by its text, under a key from the citing work's DOI and the reference's key (documented).
+    assert unstructured.citation_text == "Haddad, F., 2018, “Notes on reference lists,” technical report, Test University."
+    expected = hashlib.sha256(b"doi:10.5555/kg.xref.2023.7 ref3").hexdigest()[:20]
+    assert unstructured.extra_ids == (("ref", expected),) and unstructured.title is None and unstructured.doi is None
+    assert notes == []
+
+
+def test_a_reference_with_neither_key_nor_text_is_kept_by_position_and_fields():
+    body = {"status": "ok", "message-type": "work", "message": {"DOI": "10.5555/x", "reference": [
+        {"author": "Ali", "year": "2014", "journal-title": "Geosynth. Int.", "volume": "21"}, {"volume": "3"}, {}]}}
+    _, refs, _ = cr.parse_work_response(body, "u")
+    assert [r.citation_text for r in refs] == ["Ali, 2014, Geosynth. Int., 21", "3", "{}"]
+    keys = [r.extra_ids[0][1] for r in refs]
+    assert keys[0] == hashlib.sha256(b"doi:10.5555/x #1").hexdigest()[:20] and len(set(keys)) == 3
+
+
+def test_saved_work_list_keeps_every_items_references(shared_dir):
+    path = shared_dir / "samples" / "crossref" / "works_list_prefix_10.5555.json"
+    if not path.is_file():
+        pytest.skip("shared Crossref list sample is not present")
+    payload = json.loads(path.read_bytes())
+    read = sum(len(it.get("reference") or []) for it in payload["message"]["items"])
+    b = cr.read_saved(path.read_bytes(), "list")
+    assert read > 0 and len(b.citations) == read
+    texts = [c.cited.citation_text for c in b.citations if c.cited.citation_text]
+    assert any("Carleton University" in t for t in texts)
 
 
 def test_parse_work_list():
@@ -60,7 +86,7 @@ def test_fetch_references(api_server):
     with HttpClient() as client:
         b = cr.fetch(client, "doi:10.5555/KG.XREF.2023.7", references=True)
         only = cr.fetch(client, "10.5555/kg.xref.2023.7", references=True, limit=1)
-    assert len(b.citations) == 3 and all(c.citing.doi == "10.5555/kg.xref.2023.7" for c in b.citations)
+    assert len(b.citations) == 4 and all(c.citing.doi == "10.5555/kg.xref.2023.7" for c in b.citations)
     assert len(only.citations) == 1
     assert len(api_server.log) == 1  # the second fetch came from the cache
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -38,11 +39,14 @@ def test_parse_edges_maps_intents_to_roles_and_keeps_contexts_and_influence():
     assert unresolved.citing.title == "An Unresolved Thesis Chapter" and unresolved.citing.extra_ids == ()
     assert unresolved.influential is False and unresolved.roles == ()
     cites, notes, nxt = s2.parse_edges_page(payload("citations_p1.json"), root, "citations", "src")
-    assert nxt is None and len(cites) == 1  # the paper with neither id nor title is skipped...
+    assert nxt is None and len(cites) == 2  # the paper with neither id nor title is kept...
     assert cites[0].roles == (RoleLabel("result", "semanticscholar"),)  # result -> usesConclusionsFrom
     assert cites[0].influential is False
     assert any("unknown citation intent 'futurework'" in n for n in notes)
-    assert any("1 citations name a paper with neither id nor title" in n for n in notes)  # ...and reported
+    kept = cites[1].citing  # ...by what the record says, under a key from the cited paper and its position
+    assert kept.citation_text == '{"authors": [], "externalIds": null, "paperId": null, "title": null}'
+    anchor = f"doi:{root.doi} citations#{2 + 2}".encode()  # page 1 starts at offset 2
+    assert kept.extra_ids == (("ref", hashlib.sha256(anchor).hexdigest()[:20]),)
 
 
 def test_references_direction():
@@ -94,7 +98,7 @@ def test_fetch_pages_to_the_end_with_the_key_in_a_header(api_server, monkeypatch
     serve_paper(api_server, key="k-123")
     with HttpClient() as client:
         b = s2.fetch(client, "arXiv:2401.00001", citations=True)
-    assert len(b.citations) == 3 and len(api_server.log) == 3
+    assert len(b.citations) == 4 and len(api_server.log) == 3  # the unresolved paper is kept too
     assert all("k-123" not in str(r.url) for r, _ in api_server.log)
     assert "k-123" not in b.source.name
 

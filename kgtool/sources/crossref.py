@@ -2,17 +2,20 @@
 
 A reference with a DOI becomes a work known by that DOI; one without a DOI but with a title
 becomes a work known by its title (so that enrichment or another source can identify it); one
-with only unstructured text is counted and reported, not guessed at.
+with neither keeps its text (``unstructured``, else its other fields) as the work's
+``citation_text``, under a key made from the citing work and the reference's ``key`` (else its
+position): nothing is guessed at, and nothing is dropped (identifiers.reference_key).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from ..errors import ApiError, InputError, UsageError
 from ..http import Api, HttpClient, Progress, Response, path_segment, quiet, source_info
-from ..identifiers import arxiv_from_doi, normalize_doi, normalize_orcid
+from ..identifiers import arxiv_from_doi, normalize_doi, normalize_orcid, reference_key, work_key
 from ..model import Bundle, Citation, Person, Work
 from .payload import expect, load_saved_json, need, opt, text
 
@@ -72,13 +75,34 @@ def parse_work(msg: Any, source: str, where: str = "") -> Work:
     )
 
 
-def parse_reference(ref: Any, source: str, where: str) -> Work | None:
-    """One entry of a work's 'reference' list -> Work, or None when it has neither DOI nor title."""
+#: Fields of a reference that make up its text when it has no 'unstructured' text.
+_TEXT_FIELDS = ("author", "year", "journal-title", "volume", "issue", "first-page", "edition", "isbn", "issn",
+                "standards-body", "standard-designator", "component")
+
+
+def reference_text(ref: dict) -> str:
+    """What a reference says, for one that has neither DOI nor title."""
+    whole = _clean(ref.get("unstructured"))
+    if whole:
+        return whole
+    parts = [t for t in (_clean(ref.get(k)) for k in _TEXT_FIELDS) if t]
+    if parts:
+        return ", ".join(parts)
+    return json.dumps({k: v for k, v in ref.items() if k != "key"}, sort_keys=True, ensure_ascii=False)
+
+
+def parse_reference(ref: Any, source: str, where: str, citing: Work | None = None, position: int = 0) -> Work | None:
+    """One entry of a work's 'reference' list -> Work. One with neither DOI nor title is kept by its
+    text under a key from ``citing`` and its 'key' (else ``position``); None without ``citing``."""
     expect(ref, dict, source, where.rstrip("."))
     doi = normalize_doi(ref["DOI"]) if isinstance(ref.get("DOI"), str) else None
     title = _clean(ref.get("article-title")) or _clean(ref.get("volume-title")) or _clean(ref.get("series-title"))
     if not (doi or title):
-        return None
+        if citing is None:
+            return None
+        local = ref["key"] if isinstance(ref.get("key"), str) and ref["key"].strip() else f"#{position}"
+        anchor = work_key(citing.doi, citing.arxiv, citing.title, citing.extra_ids)
+        return Work(extra_ids=(reference_key(anchor, local.strip()),), citation_text=reference_text(ref))
     year = None
     if isinstance(ref.get("year"), str) and ref["year"][:4].isdigit():
         year = int(ref["year"][:4])
@@ -103,23 +127,16 @@ def _message(payload: Any, source: str, kind: str) -> dict:
 
 
 def parse_work_response(payload: Any, source: str) -> tuple[Work, list[Work], list[str]]:
-    """/works/{doi} -> the work, its references (in order) and notes on what was left out."""
+    """/works/{doi} -> the work, its references (in order, none left out) and notes."""
     msg = _message(payload, source, "work")
     work = parse_work(msg, source, "message.")
-    refs, unstructured = [], 0
-    for i, ref in enumerate(opt(msg, "reference", list, source, "message.") or []):
-        w = parse_reference(ref, source, f"message.reference[{i}].")
-        if w is None:
-            unstructured += 1
-        else:
-            refs.append(w)
-    notes = []
-    if unstructured:
-        notes.append(
-            f"{source}: {unstructured} references of {work.doi} have neither a DOI nor a title "
-            "(only unstructured text); not added"
-        )
-    return work, refs, notes
+    return work, references_of(msg, work, source, "message."), []
+
+
+def references_of(msg: dict, work: Work, source: str, where: str) -> list[Work]:
+    """The works of a work's 'reference' list, in order, none left out."""
+    refs = opt(msg, "reference", list, source, where) or []
+    return [parse_reference(ref, source, f"{where}reference[{i}].", work, i + 1) for i, ref in enumerate(refs)]
 
 
 def parse_work_list(payload: Any, source: str) -> list[Work]:
@@ -167,7 +184,14 @@ def read_saved(data: bytes, name: str) -> Bundle:
     """A saved Crossref response: one work (with its references) or a work list."""
     payload, src = load_saved_json(data, name)
     if isinstance(payload, dict) and payload.get("message-type") == "work-list":
-        return Bundle(source=src, works=tuple(parse_work_list(payload, name)))
+        works, cites = [], []
+        items = need(_message(payload, name, "work-list"), "items", list, name, "message.")
+        for i, item in enumerate(items):
+            work = parse_work(item, name, f"message.items[{i}].")
+            refs = references_of(item, work, name, f"message.items[{i}].")
+            works += [work, *refs]
+            cites += [Citation(citing=work, cited=w, label_source=NAME) for w in refs]
+        return Bundle(source=src, works=tuple(works), citations=tuple(cites))
     work, refs, notes = parse_work_response(payload, name)
     cites = tuple(Citation(citing=work, cited=w, label_source=NAME) for w in refs)
     return Bundle(source=src, works=(work, *refs), citations=cites, notes=tuple(notes))

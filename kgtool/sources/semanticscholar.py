@@ -3,12 +3,15 @@ citation edges between them with intents, contexts and the influential flag.
 
 Intents become citation roles (vocab.ROLES): background -> cito:obtainsBackgroundFrom,
 methodology -> cito:usesMethodIn, result -> cito:usesConclusionsFrom; each role label is
-attributed to Semantic Scholar. The API key, if any, is read from KGTOOL_S2_API_KEY (or
+attributed to Semantic Scholar. A paper S2 could not resolve (no id and no title) is kept by
+its text (authors, year, venue) under a key from the paper whose list holds it and its
+position there (identifiers.reference_key). The API key, if any, is read from KGTOOL_S2_API_KEY (or
 S2_API_KEY) and sent only in the x-api-key header.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -19,6 +22,8 @@ from ..identifiers import (
     normalize_arxiv,
     normalize_doi,
     normalize_title,
+    reference_key,
+    work_key,
 )
 from ..model import Bundle, Citation, Person, RoleLabel, Work
 from ..vocab import ROLE_SYNONYMS, ROLES
@@ -102,19 +107,35 @@ def parse_paper(obj: Any, source: str, where: str = "") -> Work | None:
     )
 
 
+def unresolved_paper(obj: dict, anchor: Work, direction: str, position: int) -> Work:
+    """A paper with neither id nor title, listed at ``position`` (1-based) among the
+    ``direction`` of ``anchor``: a work known by what the record says of it."""
+    parts = [n for a in obj.get("authors") or [] if isinstance(a, dict) and (n := text(a.get("name")))]
+    parts += [str(obj["year"])] if isinstance(obj.get("year"), int) else []
+    parts += [v for v in (text(obj.get("venue")),) if v]
+    body = ", ".join(parts) or json.dumps(obj, sort_keys=True, ensure_ascii=False)
+    key = reference_key(work_key(anchor.doi, anchor.arxiv, anchor.title, anchor.extra_ids), f"{direction}#{position}")
+    return Work(extra_ids=(key,), citation_text=body)
+
+
 def _role(intent: str) -> str | None:
     k = " ".join(intent.split()).casefold()
     k = ROLE_SYNONYMS.get(k, k)
     return k if k in ROLES else None
 
 
-def parse_edge(obj: Any, root: Work, direction: str, source: str, where: str = "") -> tuple[Citation | None, list[str]]:
-    """One element of /paper/{id}/citations (citingPaper) or /references (citedPaper)."""
+def parse_edge(obj: Any, root: Work, direction: str, source: str, where: str = "",
+               position: int = 0) -> tuple[Citation | None, list[str]]:
+    """One element of /paper/{id}/citations (citingPaper) or /references (citedPaper); an
+    unresolved paper is kept (unresolved_paper) when ``position`` is given, else None."""
     expect(obj, dict, source, where.rstrip(".") or "(edge)")
     key = _EDGE[direction]
-    other = parse_paper(need(obj, key, dict, source, where), source, f"{where}{key}.")
+    paper = need(obj, key, dict, source, where)
+    other = parse_paper(paper, source, f"{where}{key}.")
     if other is None:
-        return None, []
+        if not position:
+            return None, []
+        other = unresolved_paper(paper, root, direction, position)
     notes = []
     intents = [expect(i, str, source, f"{where}intents[{n}]") for n, i in enumerate(opt(obj, "intents", list, source, where) or [])]
     contexts = [expect(c, str, source, f"{where}contexts[{n}]") for n, c in enumerate(opt(obj, "contexts", list, source, where) or [])]
@@ -145,16 +166,12 @@ def parse_edges_page(payload: Any, root: Work, direction: str, source: str) -> t
     expect(payload, dict, source, "(response)")
     data = need(payload, "data", list, source)
     nxt = opt(payload, "next", int, source)
-    cites, notes, skipped = [], [], 0
+    start = opt(payload, "offset", int, source) or 0
+    cites, notes = [], []
     for i, item in enumerate(data):
-        c, n = parse_edge(item, root, direction, source, f"data[{i}].")
+        c, n = parse_edge(item, root, direction, source, f"data[{i}].", position=start + i + 1)
         notes += n
-        if c is None:
-            skipped += 1
-        else:
-            cites.append(c)
-    if skipped:
-        notes.append(f"{source}: {skipped} {direction} name a paper with neither id nor title; skipped")
+        cites.append(c)
     return cites, notes, nxt
 
 
@@ -163,17 +180,13 @@ def parse_paper_bundle(payload: Any, source: str) -> tuple[Work, list[Citation],
     root = parse_paper(payload, source)
     if root is None:
         raise InputError("the paper has neither an id nor a title", source=source)
-    cites, skipped = [], 0
+    cites = []
     for key, direction in (("citations", "citations"), ("references", "references")):
         for i, p in enumerate(opt(payload, key, list, source) or []):
-            other = parse_paper(p, source, f"{key}[{i}].")
-            if other is None:
-                skipped += 1
-                continue
+            other = parse_paper(p, source, f"{key}[{i}].") or unresolved_paper(p, root, direction, i + 1)
             pair = (other, root) if direction == "citations" else (root, other)
             cites.append(Citation(citing=pair[0], cited=pair[1], label_source=NAME))
-    notes = [f"{source}: {skipped} nested papers with neither id nor title; skipped"] if skipped else []
-    return root, cites, notes
+    return root, cites, []
 
 
 def fetch(
