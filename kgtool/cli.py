@@ -511,6 +511,46 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
 
 
 @main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["patch", "update"]), default="patch", show_default=True,
+              help="patch: RDF Patch (TX/D/A/TC rows); update: SPARQL Update (DELETE DATA / INSERT DATA).")
+@click.option("--graph", default=None, metavar="IRI",
+              help="Name the graph the changes apply to (quads in the patch, GRAPH in the update).")
+@click.option("--chunk-size", default=10000, show_default=True, type=click.IntRange(1),
+              help="Triples per DELETE DATA / INSERT DATA operation (--format update).")
+@click.option("--out", "-o", "out", default="-", show_default=True, help="Write the difference here ('-': stdout).")
+@click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
+@click.pass_obj
+@handle_errors
+def diff(ctx: Context, old: str, new: str, fmt: str, graph: str | None, chunk_size: int, out: str,
+         input_format: str | None) -> None:
+    """The triples removed from OLD and added in NEW (any two exports; '-' is stdin).
+
+    Streams sorted N-Triples (other inputs are sorted first, in bounded memory); blank nodes
+    are refused. Exit 0 whether or not they differ; the counts go to stderr.
+    """
+    from .diff import diff_files
+
+    if out == "-":
+        counts = diff_files(old, new, sys.stdout.buffer, fmt=fmt, graph=graph, chunk=chunk_size,
+                            input_format=input_format, progress=ctx.progress)
+        sys.stdout.buffer.flush()
+    else:
+        from .atomic import write_files_atomically
+
+        found = []
+
+        def write(fh) -> None:
+            found.append(diff_files(old, new, fh, fmt=fmt, graph=graph, chunk=chunk_size,
+                                    input_format=input_format, progress=ctx.progress))
+
+        write_files_atomically({Path(out): write})
+        counts = found[0]
+    ctx.progress(f"{counts.removed} triples removed, {counts.added} added")
+
+
+@main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--to", "to", default="nt.gz", show_default=True,
               help="Output syntax: nt, nq or ttl, each optionally .gz (e.g. nt.gz).")
