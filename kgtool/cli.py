@@ -460,16 +460,32 @@ def serve(ctx: Context, site_dir: str, port: int, host: str) -> None:
 @click.option("--graph", default=None, metavar="IRI",
               help="The graph to load one file into (default: the file's absolute file: URI).")
 @click.option("--force", is_flag=True, help="Reload files even when their bytes have not changed.")
+@click.option("--sync", "sync_", is_flag=True,
+              help="Change only the difference between the graph and the file (one transaction).")
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.pass_obj
 @handle_errors
-def load(ctx: Context, files: tuple[str, ...], store_path: str, graph: str | None, force: bool, input_format: str | None) -> None:
+def load(ctx: Context, files: tuple[str, ...], store_path: str, graph: str | None, force: bool, sync_: bool,
+         input_format: str | None) -> None:
     """Load RDF files into the embedded store, one named graph per file.
 
-    Loading a file again replaces its graph; an unchanged file is skipped.
+    Loading a file again replaces its graph (--sync: changes only what differs); an unchanged
+    file is skipped.
     """
     from .store import open_store
 
+    if sync_:
+        from .errors import UsageError
+        from .sync import sync_store
+
+        if graph is not None and len(files) != 1:
+            raise UsageError("--graph names the graph of one file; give exactly one file with it")
+        with open_store(store_path, create=True) as store:
+            for f in files:
+                r = sync_store(store, f, graph, fmt=input_format, progress=ctx.progress)
+                click.echo(f"{r.action} {r.source} -> <{r.graph}>: {r.removed} removed, {r.added} added, "
+                           f"{r.graph_triples} triples")
+        return
     with open_store(store_path, create=True) as store:
         for r in store.load_files(files, graph, input_format, force=force, progress=ctx.progress):
             click.echo(f"{r.action} {r.source} -> <{r.graph}>: {r.triples} triples")
@@ -480,8 +496,12 @@ def load(ctx: Context, files: tuple[str, ...], store_path: str, graph: str | Non
 @click.option("--graph", required=True, metavar="IRI", help="The named graph to publish into.")
 @click.option("--protocol", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
               help="gsp: SPARQL 1.1 Graph Store HTTP Protocol; update: SPARQL 1.1 Update only (INSERT DATA).")
-@click.option("--mode", type=click.Choice(["replace", "merge"]), default="replace", show_default=True,
-              help="replace the graph (atomically), or merge the file's triples into it.")
+@click.option("--mode", type=click.Choice(["replace", "merge", "sync"]), default="replace", show_default=True,
+              help="replace the graph (atomically), merge the file's triples into it, or sync: send only "
+                   "the difference (SPARQL Update; see docs/keeping-fresh.md).")
+@click.option("--sync-state", default=None, metavar="DIR",
+              help="--mode sync: where the last pushed export is kept [default: .kgtool-sync/ beside FILE].")
+@click.option("--from-store", is_flag=True, help="--mode sync: ask the store what the graph holds, not the manifest.")
 @click.option("--chunk-size", default=10000, show_default=True, type=click.IntRange(1),
               help="Triples per INSERT DATA request (--protocol update).")
 @click.option("--input-format", default=None, help="RDF format of the input when the suffix does not tell.")
@@ -490,7 +510,7 @@ def load(ctx: Context, files: tuple[str, ...], store_path: str, graph: str | Non
 @handle_errors
 def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_size: int, input_format: str | None,
          endpoint: str, layout: str, query_url: str | None, update_url: str | None, store_url: str | None,
-         retries: int, timeout: float) -> None:
+         retries: int, timeout: float, sync_state: str | None = None, from_store: bool = False) -> None:
     """Publish an RDF file into a named graph of a SPARQL triple store.
 
     Credentials come from KGTOOL_ENDPOINT_TOKEN (bearer) or KGTOOL_ENDPOINT_USER and
@@ -502,6 +522,14 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
 
     ep = Endpoint.from_base(endpoint, layout, query_url=query_url, update_url=update_url, store_url=store_url,
                             retries=retries, timeout=timeout)
+    if mode == "sync":
+        from .sync import sync_push
+
+        sr = sync_push(file, ep, graph, state_dir=sync_state, chunk_size=chunk_size, fmt=input_format,
+                       from_store=from_store, progress=ctx.progress)
+        click.echo(f"{sr.action} {sr.source} -> <{sr.graph}> (difference from the {sr.base}): {sr.removed} removed, "
+                   f"{sr.added} added in {sr.requests} requests ({sr.bytes_sent} bytes); {sr.graph_triples} in the graph")
+        return
     r = push_file(file, ep, graph, protocol=protocol, mode=mode, chunk_size=chunk_size,
                   fmt=input_format, progress=ctx.progress)
     click.echo(

@@ -261,6 +261,17 @@ class KgStore:
             reports.append(self.load(p, graph, fmt, force=force))
         return reports
 
+    def apply_update(self, text: str) -> None:
+        """Run SPARQL Update text (one transaction), e.g. a difference from sync.py."""
+        if self.read_only:
+            raise UsageError(f"{self.path}: the store is open read-only")
+        self.store.update(text)
+
+    def record_graph(self, graph: str, source: str, sha256: str, triples: int) -> None:
+        """Note in the catalog which file a graph now holds (after a sync)."""
+        self._catalog["graphs"][graph] = {"source": source, "sha256": sha256, "triples": triples}
+        self._write_catalog()
+
     def count_graph(self, graph: str) -> int:
         from .terms import iri_ref
 
