@@ -167,7 +167,8 @@ def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: s
     """Build hub pages, saved API answers and small dumps into one validated graph.
 
     INPUT is [SOURCE:]FILE ('-' for stdin): SOURCE is hub, openalex, crossref, opencitations or
-    semanticscholar (s2), else recognised from the content. All inputs are resolved together:
+    semanticscholar (s2), else recognised from the content. A single RECIPE.toml input runs a
+    recipe instead (sources, outputs and targets; see docs/keeping-fresh.md). All inputs are resolved together:
     one paper, one node. Writes OUT/NAME.<format> for each format; nothing is written when
     validation fails (or when an --enrich lookup fails).
     """
@@ -176,6 +177,9 @@ def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: s
     from .errors import UsageError
     from .pipeline import build_hub_pages, default_stem
 
+    if len(inputs) == 1 and inputs[0].endswith(".toml"):
+        _build_recipe(ctx, inputs[0])
+        return
     _check_stdout_formats(out, formats)
     if match_threshold is not None and not enrich:
         raise UsageError("--match-threshold only applies with --enrich")
@@ -194,6 +198,23 @@ def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: s
         http=http_settings(**http) if enrich else None,
     )
     emit_build(ctx, result, out, formats)
+
+
+def _build_recipe(ctx: Context, path: str) -> None:
+    """kgtool build RECIPE.toml: the recipe holds every setting (see docs/keeping-fresh.md)."""
+    from .errors import UsageError
+    from .recipe import run_recipe
+
+    click_ctx = click.get_current_context()
+    given = [p.opts[0] for p in click_ctx.command.params
+             if p.name not in ("inputs", "quiet") and p.name is not None
+             and click_ctx.get_parameter_source(p.name) == click.core.ParameterSource.COMMANDLINE]
+    if given:
+        raise UsageError(f"{path}: a recipe holds every setting; drop {', '.join(given)} (or set it in the recipe)")
+    run = run_recipe(path, progress=ctx.progress)
+    emit_build(ctx, run.build, str(run.build.files[0].parent) if run.build.files else "exports", "nt")
+    for line in run.targets:
+        click.echo(line)
 
 
 @main.command()
