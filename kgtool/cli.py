@@ -543,6 +543,10 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
 
     ep = Endpoint.from_base(endpoint, layout, query_url=query_url, update_url=update_url, store_url=store_url,
                             retries=retries, timeout=timeout)
+    if mode != "sync" and (sync_state or from_store):
+        from .errors import UsageError
+
+        raise UsageError("--sync-state and --from-store go with --mode sync")
     if mode == "sync":
         from .sync import sync_push
 
