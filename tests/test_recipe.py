@@ -101,3 +101,22 @@ def test_relative_paths_are_relative_to_the_recipe(example):
     recipe = load_recipe(example)
     assert recipe.out == (example.parent.parent / "exports").resolve()
     assert [s.path.name for s in recipe.sources] == ["hub-example.txt", "openalex-lattice.json"]
+
+
+def test_an_api_query_with_its_options_is_fetched_once_and_then_served_from_the_cache(api_server, tmp_path):
+    from conftest import api_fixture
+
+    api_server.expect_request("/crossref/works/10.5555/kg.xref.2023.7").respond_with_data(
+        api_fixture("crossref/work.json"), content_type="application/json")
+    recipe = tmp_path / "kgtool.toml"
+    recipe.write_text('name = "xref"\n[output]\nformats = ["nt"]\n'
+                      '[[source]]\napi = "crossref"\nid = "10.5555/kg.xref.2023.7"\nreferences = true\nlimit = 3\n'
+                      '[http]\ncache_dir = "cache"\n')
+    r = run("-q", "build", str(recipe))
+    assert r.exit_code == 0, r.output
+    first = (tmp_path / "exports" / "xref.nt").read_bytes()
+    assert first.count(b"<http://purl.org/spar/cito/cites>") == 3  # limit = 3 of the 4 references
+    assert len(api_server.log) == 1 and (tmp_path / "cache").is_dir()
+    again = run("-q", "build", str(recipe))
+    assert again.exit_code == 0 and (tmp_path / "exports" / "xref.nt").read_bytes() == first
+    assert len(api_server.log) == 1  # the second run read the cache

@@ -171,3 +171,14 @@ def test_load_sync_changes_only_the_difference_in_the_embedded_store(exports, tm
         assert store.graphs()[graph]["triples"] == len(held)
     r = run("-q", "load", str(new), "--store", str(db), "--graph", graph, "--sync")
     assert r.stdout.startswith("unchanged") and "0 removed, 0 added" in r.stdout
+
+
+def test_two_spellings_of_one_value_pass_the_count_check(oxigraph, tmp_path):
+    dec = "<http://www.w3.org/2001/XMLSchema#decimal>"
+    f = tmp_path / "two.nt"
+    f.write_text(f'<http://x/s> <http://x/p> "0.50"^^{dec} .\n<http://x/s> <http://x/p> "0.5"^^{dec} .\n'
+                 '<http://x/s> <http://x/q> "a" .\n')
+    r = sync_push(f, ep(oxigraph.url), "https://example.org/g/sync-spellings", state_dir=tmp_path / "s")
+    assert r.graph_triples == 2
+    again = sync_push(f, ep(oxigraph.url), "https://example.org/g/sync-spellings", state_dir=tmp_path / "s")
+    assert again.action == "unchanged"
