@@ -114,6 +114,8 @@ def _openalex_jsonl(data: bytes, name: str) -> Bundle:
 def read_input(spec: str | Path) -> Bundle:
     """Read one input (``[SOURCE:]PATH``, '-' for stdin) into records."""
     kind, path = split_spec(str(spec))
+    if path != "-" and Path(path).is_file():
+        _check_size(path, Path(path).stat().st_size)  # before reading it
     name, raw = read_bytes(path)
     _check_size(name, len(raw))
     data = _decompress(name, raw)

@@ -137,3 +137,13 @@ def test_the_summary_accounts_for_every_citation_record_read(shared_dir, tmp_pat
     assert (f"read {2 * refs} citation records from 2 sources: {refs} citations in the graph, "
             f"{refs} merged into them (same pair), 0 dropped") in r.stdout
     assert len(list(g.subject_objects(DCTERMS.bibliographicCitation))) > 0
+
+
+def test_an_input_too_large_for_memory_points_to_convert(tmp_path, monkeypatch):
+    import kgtool.inputs
+
+    monkeypatch.setattr(kgtool.inputs, "MAX_BYTES", 100)
+    big = tmp_path / "big.csv"
+    big.write_text("oci,citing,cited\n" + "x,doi:10.1/a,doi:10.1/b\n" * 10)
+    r = run("-q", "build", str(big), "--out", str(tmp_path / "o"))
+    assert r.exit_code == 2 and "too large to build in memory; use 'kgtool convert'" in r.stderr

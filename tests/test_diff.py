@@ -135,3 +135,12 @@ def test_bad_inputs_are_one_line_errors(tmp_path, two_exports):
     ]:
         r = run("-q", "diff", *args)
         assert r.exit_code == 2 and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_a_named_graph_makes_the_patch_rows_quads(two_exports):
+    old, new = two_exports
+    r = run("-q", "diff", str(old["nt"]), str(new["nt"]), "--graph", "http://example.org/g")
+    rows = r.stdout.splitlines()[1:-1]
+    assert rows and all(row.endswith(" <http://example.org/g> .") for row in rows)
+    bad = run("-q", "diff", str(old["nt"]), str(new["nt"]), "--graph", "not an iri")
+    assert bad.exit_code == 2 and "--graph must be an absolute IRI" in bad.stderr
