@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -39,10 +40,58 @@ def handle_errors(fn: Callable) -> Callable:
             click.echo(f"kgtool: error: {e}", err=True)
             sys.exit(EXIT_INVALID)
         except KgtoolError as e:
-            click.echo(f"kgtool: error: {e}", err=True)
-            sys.exit(e.exit_code)
+            _fail(str(e), e.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as e:  # the boundary: no traceback reaches a user (KGTOOL_DEBUG=1 shows it)
+            if os.environ.get("KGTOOL_DEBUG"):
+                raise
+            _fail(describe_unexpected(e), EXIT_ERROR)
 
     return wrapper
+
+
+def _fail(message: str, code: int) -> None:
+    """One line on stderr (every configured secret masked), then exit."""
+    from .secrets import mask
+
+    click.echo(f"kgtool: error: {mask(' '.join(message.split()))}", err=True)
+    sys.exit(code)
+
+
+def describe_unexpected(e: BaseException) -> str:
+    """One line for an error the library did not turn into a KgtoolError."""
+    import errno
+
+    if isinstance(e, OSError):
+        what = e.strerror or " ".join(str(e).split()) or type(e).__name__
+        where = e.filename if e.filename is not None else None
+        if e.errno == errno.ENOSPC:
+            what = "no space left on the device (nothing was kept of the partial output)"
+        elif e.errno == errno.EDQUOT:
+            what = "disk quota exceeded (nothing was kept of the partial output)"
+        return f"{where}: {what}" if where is not None else what
+    if isinstance(e, MemoryError):
+        return "out of memory"
+    if isinstance(e, RecursionError):
+        return "the input is nested too deeply to process"
+    detail = " ".join(str(e).split())[:300]
+    return (f"unexpected {type(e).__name__}{': ' + detail if detail else ''} "
+            "(a kgtool bug; run again with KGTOOL_DEBUG=1 for the traceback and report it)")
+
+
+def _check_name(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    from .errors import UsageError
+    from .safenames import check_stem
+
+    if value is None:
+        return None
+    try:
+        return check_stem(value)
+    except UsageError as e:
+        raise click.BadParameter(str(e).replace("--name ", "", 1)) from None
 
 
 def out_options(fn: Callable) -> Callable:
@@ -59,7 +108,8 @@ def out_options(fn: Callable) -> Callable:
         "--out", default="exports", show_default=True,
         help="Output folder; '-' writes the one requested format to stdout.",
     )(fn)
-    fn = click.option("--name", default=None, help="Output file stem (default: the input's stem, else 'graph').")(fn)
+    fn = click.option("--name", default=None, callback=_check_name,
+                      help="Output file stem (default: the input's stem, else 'graph').")(fn)
     return fn
 
 
@@ -517,7 +567,8 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
               help="Write parts of this many triples (STEM-00001.nt.gz, ...), for bulk loaders.")
 @click.option("--from", "dump_format", type=click.Choice(["oc-csv", "openalex-jsonl"]), default=None,
               help="The dump's format (default: recognised from its first bytes).")
-@click.option("--name", default=None, help="Output file stem (one input only; default: the input's name).")
+@click.option("--name", default=None, callback=_check_name,
+              help="Output file stem (one input only; default: the input's name).")
 @click.option("--base", default=iris.DEFAULT_BASE, show_default=True, help="Base IRI for minted entity IRIs.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU for dumps over a few MB).")
