@@ -19,3 +19,10 @@ def check_stem(stem: str, what: str = "--name") -> str:
     if len(stem.encode("utf-8", "surrogateescape")) > MAX_STEM:
         raise UsageError(f"{what} is longer than {MAX_STEM} bytes")
     return stem
+
+
+def check_inside(stem: str, what: str = "output name") -> str:
+    """``stem`` itself when files named after it stay in their folder (no separator, not '..')."""
+    if not stem or stem in (".", "..") or any(c in stem for c in "/\\\x00"):
+        raise UsageError(f"the {what} must be a plain file name, got {stem!r}")
+    return stem
