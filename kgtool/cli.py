@@ -82,16 +82,11 @@ def describe_unexpected(e: BaseException) -> str:
             "(a kgtool bug; run again with KGTOOL_DEBUG=1 for the traceback and report it)")
 
 
-def _check_name(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    from .errors import UsageError
+def _check_name(name: str | None) -> str | None:
+    """--name, if given, must name a file inside --out."""
     from .safenames import check_stem
 
-    if value is None:
-        return None
-    try:
-        return check_stem(value)
-    except UsageError as e:
-        raise click.BadParameter(str(e).replace("--name ", "", 1)) from None
+    return None if name is None else check_stem(name)
 
 
 def out_options(fn: Callable) -> Callable:
@@ -108,8 +103,7 @@ def out_options(fn: Callable) -> Callable:
         "--out", default="exports", show_default=True,
         help="Output folder; '-' writes the one requested format to stdout.",
     )(fn)
-    fn = click.option("--name", default=None, callback=_check_name,
-                      help="Output file stem (default: the input's stem, else 'graph').")(fn)
+    fn = click.option("--name", default=None, help="Output file stem (default: the input's stem, else 'graph').")(fn)
     return fn
 
 
@@ -224,6 +218,7 @@ def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: s
     from .pipeline import build_hub_pages, default_stem
 
     _check_stdout_formats(out, formats)
+    name = _check_name(name)
     if match_threshold is not None and not enrich:
         raise UsageError("--match-threshold only applies with --enrich")
     stem = name or default_stem(list(inputs))
@@ -268,6 +263,7 @@ def fetch(ctx: Context, source: str, identifier: str | None, citations: bool, re
     from .fetch import default_stem, fetch_and_build
 
     _check_stdout_formats(out, formats)
+    name = _check_name(name)
     result = fetch_and_build(
         source,
         identifier,
@@ -567,8 +563,7 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
               help="Write parts of this many triples (STEM-00001.nt.gz, ...), for bulk loaders.")
 @click.option("--from", "dump_format", type=click.Choice(["oc-csv", "openalex-jsonl"]), default=None,
               help="The dump's format (default: recognised from its first bytes).")
-@click.option("--name", default=None, callback=_check_name,
-              help="Output file stem (one input only; default: the input's name).")
+@click.option("--name", default=None, help="Output file stem (one input only; default: the input's name).")
 @click.option("--base", default=iris.DEFAULT_BASE, show_default=True, help="Base IRI for minted entity IRIs.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU for dumps over a few MB).")
@@ -586,6 +581,7 @@ def convert(ctx: Context, inputs: tuple[str, ...], to: str, out: str, split: int
     from .convert import convert_dump
     from .errors import UsageError
 
+    name = _check_name(name)
     if name and len(inputs) > 1:
         raise UsageError("--name names one output; give one input, or leave it out")
     if out == "-" and len(inputs) > 1:

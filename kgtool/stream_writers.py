@@ -123,7 +123,10 @@ class PartFiles:
             self._error = e
             if raw is not None:
                 syncer.wait(raising=False)
-                raw.close()
+                try:
+                    raw.close()
+                except OSError:  # the buffered rest fails as the write did (disk full): one error is enough
+                    pass
             while op != "stop":  # keep draining so that the producer never blocks
                 if self._queue.get()[0] == "stop":
                     return
