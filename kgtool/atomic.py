@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, IO
 
+from . import leftovers
 from .errors import UsageError
 
 
@@ -37,7 +37,7 @@ def write_files_atomically(targets: dict[Path, Callable[[IO[bytes]], None]]) -> 
         for target, writer in targets.items():
             _make_folder(target.parent)
             try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+                fd, tmp = leftovers.mkstemp(f".{target.name}.", ".part", target.parent)
                 temps.append((Path(tmp), target))
                 with os.fdopen(fd, "wb") as fh:
                     writer(fh)

@@ -156,7 +156,10 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, quiet: bool) -> None:
     """Turn scholarly papers and their citations into a validated CiTO knowledge graph."""
+    from .leftovers import sweep_common
+
     ctx.obj = Context(quiet)
+    sweep_common()  # scratch folders of runs that were killed
 
 
 def emit_build(ctx: Context, result, out: str, formats: str) -> None:

@@ -13,12 +13,11 @@ import gzip
 import os
 import queue
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import IO
 
-from . import handover
+from . import handover, leftovers
 from .errors import UsageError
 from .terms import TurtleTerms
 from .vocab import PREFIXES
@@ -51,7 +50,7 @@ class PartFiles:
 
     def new_part(self) -> None:
         target = self.final_name(len(self._temps) + 1)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=self.out_dir)
+        fd, tmp = leftovers.mkstemp(f".{target.name}.", ".tmp", self.out_dir)
         os.close(fd)
         self._temps.append((Path(tmp), target))
         self._put(("open", Path(tmp)))
