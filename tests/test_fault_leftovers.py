@@ -51,6 +51,22 @@ def scratch(out: Path) -> list[str]:
         if os.path.isdir("/dev/shm") else here
 
 
+def survivors(marker: str, wait: float = 5.0) -> list[int]:
+    """Processes whose command line holds ``marker``, once they had ``wait`` seconds to end."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(int(pid))
+            except OSError:
+                pass
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def test_the_next_convert_cleans_what_a_killed_one_left(tmp_path):
     csv = tmp_path / "oc.csv"
     subprocess.run([sys.executable, str(ROOT / "bench" / "gen_oc_csv.py"), "60000", str(csv)], check=True,
@@ -64,6 +80,7 @@ def test_the_next_convert_cleans_what_a_killed_one_left(tmp_path):
         time.sleep(0.02)
     p.send_signal(signal.SIGKILL)
     p.wait()
+    assert not survivors(str(out)), "worker processes outlived their killed parent"
     left = set(scratch(out)) - before
     assert left, "the kill came too late to leave anything"
     time.sleep(leftovers.GRACE + 0.1)
