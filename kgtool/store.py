@@ -160,7 +160,12 @@ class KgStore:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
-        self.close()
+        try:
+            self.close()
+        except OSError:
+            if exc_type is None:
+                raise
+            self._store = None  # the first error (a full disk, say) is the one to report
         if exc_type is not None and self._made_here and not self._catalog["graphs"]:
             shutil.rmtree(self.path, ignore_errors=True)  # a failed first load leaves no empty store
 

@@ -162,3 +162,21 @@ def test_an_unexpected_error_is_one_line_and_kgtool_debug_shows_it(tmp_path, sma
     assert line
     with pytest.raises(RuntimeError):
         run("stats", str(small_graph), env={"KGTOOL_DEBUG": "1"})
+
+
+def test_disk_full_during_load_keeps_the_old_graph(tmp_path, tmpfs):
+    disk = tmpfs("size=3m")
+    big = tmp_path / "big.nt"
+    big.write_text("".join(f'<https://example.org/s{i}> <https://example.org/p> "v{i} {"x" * 50}" .\n'
+                           for i in range(60_000)))
+    one_line_error(run("load", str(big), "--store", str(disk / "new.db")), "No space left")
+    assert list(disk.iterdir()) == []  # a store made by the failed load is removed again
+    small = tmp_path / "small.nt"
+    small.write_text("".join(big.read_text().splitlines(keepends=True)[:3000]))
+    store = str(disk / "kg.db")
+    assert run("load", str(small), "--store", store, "--graph", "https://example.org/g").exit_code == 0
+    one_line_error(run("load", str(big), "--store", store, "--graph", "https://example.org/g"), "No space left")
+    r = run("stats", "--store", store, "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["triples"] == 3000
+    assert sorted(p.name for p in (disk / "kg.db").iterdir()) == ["catalog.json", "oxigraph"]
+    assert "pending" not in json.loads((disk / "kg.db" / "catalog.json").read_text())

@@ -173,3 +173,18 @@ def test_the_listen_backlog_is_deep(site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_client_that_goes_away_leaves_no_traceback(site, serve, capfd):
+    import struct
+
+    (site / "big.nt").write_bytes(b"x" * (8 << 20))
+    addr = serve()
+    for _ in range(5):
+        s = raw(addr, b"GET /kg/big.nt HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.recv(10)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, not close
+        s.close()
+    time.sleep(0.5)
+    assert get(addr, "/kg/real.txt") == (200, b"inside")
+    assert "Traceback" not in capfd.readouterr().err

@@ -16,6 +16,7 @@ import os
 import posixpath
 import shutil
 import socket
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -256,6 +257,16 @@ class SiteServer(ThreadingHTTPServer):
     def server_close(self) -> None:
         self._stop.set()
         super().server_close()
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        """A client that goes away is normal; anything else is one line (KGTOOL_DEBUG=1: the traceback)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        if os.environ.get("KGTOOL_DEBUG"):
+            return super().handle_error(request, client_address)
+        detail = " ".join(str(exc).split())[:200]
+        sys.stderr.write(f"kgtool: error: serving {client_address[0]}: unexpected {type(exc).__name__}: {detail}\n")
 
 
 def make_server(
