@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 
 from .atomic import write_files_atomically
 from .engines import StoreEngine
-from .errors import InputError, UsageError
+from .errors import UsageError
 from .iris import parse_iri
 from .rdfload import RdfSource, oxigraph_format, read_rdf
 
