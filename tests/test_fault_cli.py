@@ -180,3 +180,14 @@ def test_disk_full_during_load_keeps_the_old_graph(tmp_path, tmpfs):
     assert r.exit_code == 0 and json.loads(r.stdout)["triples"] == 3000
     assert sorted(p.name for p in (disk / "kg.db").iterdir()) == ["catalog.json", "oxigraph"]
     assert "pending" not in json.loads((disk / "kg.db" / "catalog.json").read_text())
+
+
+def test_a_space_in_a_file_name_makes_a_valid_graph_iri(tmp_path):
+    dump = tmp_path / "my dump.csv"
+    dump.write_bytes(OC_CSV.read_bytes())
+    assert run("convert", str(dump), "--to", "nq", "--out", str(tmp_path / "o")).exit_code == 0
+    text = (tmp_path / "o" / "my dump.nq").read_text()
+    assert "/graph/my%20dump>" in text and "my dump>" not in text
+    import pyoxigraph
+
+    assert len(list(pyoxigraph.parse(text.encode(), format=pyoxigraph.RdfFormat.N_QUADS))) == len(text.splitlines())
