@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover (not POSIX: no sweeping)
     fcntl = None  # type: ignore[assignment]
 
 PREFIX = ".kgtool-"
+MARK = "@"  # in every name made here: entries without it (other programs, older kgtools) are never swept
 GRACE = 1.0  # seconds: younger entries may be a creator's, between making and locking them
 _held: list[tuple[str, int]] = []  # (path, fd) of the entries this process made and locks
 
@@ -39,7 +40,7 @@ def _hold(path: str, fd: int | None = None) -> None:
 def mkdtemp(prefix: str, dir: str | Path | None = None) -> str:  # noqa: A002
     """tempfile.mkdtemp, locked while this process lives; sweeps dead ones of ``prefix`` first."""
     sweep(dir if dir is not None else tempfile.gettempdir(), prefix)
-    path = tempfile.mkdtemp(prefix=prefix, dir=dir)
+    path = tempfile.mkdtemp(prefix=prefix + MARK, dir=dir)
     _hold(path)
     return path
 
@@ -48,13 +49,13 @@ def mkstemp(prefix: str, suffix: str, dir: str | Path, *, hold: bool = False) ->
     """tempfile.mkstemp, the file locked while the returned descriptor is open (``hold``: while
     this process lives, for a file read again after it is closed); sweeps dead ones first."""
     sweep(dir, prefix, suffix)
-    fd, path = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=dir)
+    fd, path = tempfile.mkstemp(prefix=prefix + MARK, suffix=suffix, dir=dir)
     _hold(path, None if hold else fd)
     return fd, path
 
 
 def sweep(folder: str | Path, prefix: str = PREFIX, suffix: str = "") -> list[str]:
-    """Remove the entries of ``folder`` named prefix...suffix that no live process holds."""
+    """Remove the entries of ``folder`` named prefix...@...suffix (made here) that no live process holds."""
     removed: list[str] = []
     if fcntl is None:
         return removed
@@ -64,7 +65,7 @@ def sweep(folder: str | Path, prefix: str = PREFIX, suffix: str = "") -> list[st
         return removed
     now = time.time()
     for e in entries:
-        if not (e.name.startswith(prefix) and e.name.endswith(suffix)):
+        if not (e.name.startswith(prefix) and e.name.endswith(suffix) and MARK in e.name[len(prefix):]):
             continue
         try:
             st = e.stat(follow_symlinks=False)
