@@ -23,6 +23,7 @@ exports from what the store gives back.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -68,16 +69,33 @@ class KgStore:
     """An open kgtool store. Use as a context manager; closing releases the database lock."""
 
     def __init__(self, path: str | Path, *, create: bool = False, read_only: bool = False):
-        import pyoxigraph as ox
-
         self.path = Path(path)
         self.read_only = read_only
         data = self.path / DATA_DIR
         self._made_here = create and not self.path.exists()  # removed again if nothing gets loaded
-        if not read_only:
-            self._finish_swap()
+        self._lock_fd: int | None = None
+        self._store = None
         if self.path.exists() and not self.path.is_dir():
             raise UsageError(f"{self.path}: is a file, not a kgtool store folder")
+        try:
+            self._open(data, create, read_only)
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _open(self, data: Path, create: bool, read_only: bool) -> None:
+        import pyoxigraph as ox
+
+        if read_only:
+            if self.path.is_dir() and (self._read_catalog().get("pending") or (self.path / NEW_DIR).exists()
+                                       or (self.path / OLD_DIR).exists()):
+                try:
+                    KgStore(self.path).close()  # an interrupted load: finish or undo it first
+                except UsageError:
+                    pass  # a writer has it open: the leftovers are its work in progress
+        elif self.path.is_dir():
+            self._lock()
+            self._finish_swap()
         if not data.is_dir():
             if not create:
                 raise UsageError(f"{self.path}: no kgtool store here; create one with 'kgtool load FILE... --store {self.path}'")
@@ -87,8 +105,8 @@ class KgStore:
                 self.path.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise UsageError(f"{self.path}: cannot create the store folder ({e.strerror})") from None
-        if read_only and data.is_dir() and self._read_catalog().get("pending"):
-            KgStore(self.path).close()  # an interrupted load: finish or undo it first
+            if not read_only and self._lock_fd is None:
+                self._lock()
         try:
             self._store = ox.Store.read_only(str(data)) if read_only else ox.Store(str(data))
         except OSError as e:
@@ -150,11 +168,33 @@ class KgStore:
             self._catalog["pending"] = pending
         self._write_catalog()
 
+    def _lock(self) -> None:
+        """Hold the store folder's lock while open for writing: recovery must never touch the
+        work in progress of another writer (the database's own lock comes later)."""
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise UsageError(f"{self.path}: the store is in use by another kgtool process") from None
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
     def close(self) -> None:
-        if getattr(self, "_store", None) is not None:
-            if not self.read_only:
-                self._store.flush()
-            self._store = None  # pyoxigraph closes the database when the Store is dropped
+        try:
+            if getattr(self, "_store", None) is not None:
+                if not self.read_only:
+                    self._store.flush()
+                self._store = None  # pyoxigraph closes the database when the Store is dropped
+        finally:
+            self._store = None
+            self._unlock()
 
     def __enter__(self) -> "KgStore":
         return self
