@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, IO
+
+from . import leftovers
+from .errors import UsageError
+
+
+def _reason(e: OSError) -> str:
+    if e.errno == errno.ENOSPC:
+        return "no space left on the device"
+    return e.strerror or type(e).__name__
+
+
+def _make_folder(folder: Path) -> None:
+    """Create an output folder, or say in one line why it cannot be one."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"{folder}: exists and is not a folder (the output goes into a folder)") from None
+    except OSError as e:
+        raise UsageError(f"{folder}: cannot create the output folder ({_reason(e)})") from None
 
 
 def write_files_atomically(targets: dict[Path, Callable[[IO[bytes]], None]]) -> None:
@@ -16,16 +35,22 @@ def write_files_atomically(targets: dict[Path, Callable[[IO[bytes]], None]]) -> 
     temps: list[tuple[Path, Path]] = []
     try:
         for target, writer in targets.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-            temps.append((Path(tmp), target))
-            with os.fdopen(fd, "wb") as fh:
-                writer(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
+            _make_folder(target.parent)
+            try:
+                fd, tmp = leftovers.mkstemp(f".{target.name}.", ".part", target.parent)
+                temps.append((Path(tmp), target))
+                with os.fdopen(fd, "wb") as fh:
+                    writer(fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as e:
+                raise UsageError(f"{target}: cannot write ({_reason(e)}); nothing was written") from None
         for tmp, target in temps:
             os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except OSError as e:
+                raise UsageError(f"{target}: cannot write ({_reason(e)})") from None
         temps = []
     finally:
         for tmp, _ in temps:

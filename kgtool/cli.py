@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -39,10 +40,53 @@ def handle_errors(fn: Callable) -> Callable:
             click.echo(f"kgtool: error: {e}", err=True)
             sys.exit(EXIT_INVALID)
         except KgtoolError as e:
-            click.echo(f"kgtool: error: {e}", err=True)
-            sys.exit(e.exit_code)
+            _fail(str(e), e.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as e:  # the boundary: no traceback reaches a user (KGTOOL_DEBUG=1 shows it)
+            if os.environ.get("KGTOOL_DEBUG"):
+                raise
+            _fail(describe_unexpected(e), EXIT_ERROR)
 
     return wrapper
+
+
+def _fail(message: str, code: int) -> None:
+    """One line on stderr (every configured secret masked), then exit."""
+    from .secrets import mask
+
+    click.echo(f"kgtool: error: {mask(' '.join(message.split()))}", err=True)
+    sys.exit(code)
+
+
+def describe_unexpected(e: BaseException) -> str:
+    """One line for an error the library did not turn into a KgtoolError."""
+    import errno
+
+    if isinstance(e, OSError):
+        what = e.strerror or " ".join(str(e).split()) or type(e).__name__
+        where = e.filename if e.filename is not None else None
+        if e.errno == errno.ENOSPC:
+            what = "no space left on the device (nothing was kept of the partial output)"
+        elif e.errno == errno.EDQUOT:
+            what = "disk quota exceeded (nothing was kept of the partial output)"
+        return f"{where}: {what}" if where is not None else what
+    if isinstance(e, MemoryError):
+        return "out of memory"
+    if isinstance(e, RecursionError):
+        return "the input is nested too deeply to process"
+    detail = " ".join(str(e).split())[:300]
+    return (f"unexpected {type(e).__name__}{': ' + detail if detail else ''} "
+            "(a kgtool bug; run again with KGTOOL_DEBUG=1 for the traceback and report it)")
+
+
+def _check_name(name: str | None) -> str | None:
+    """--name, if given, must name a file inside --out."""
+    from .safenames import check_stem
+
+    return None if name is None else check_stem(name)
 
 
 def out_options(fn: Callable) -> Callable:
@@ -112,7 +156,10 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, quiet: bool) -> None:
     """Turn scholarly papers and their citations into a validated CiTO knowledge graph."""
+    from .leftovers import sweep_common
+
     ctx.obj = Context(quiet)
+    sweep_common()  # scratch folders of runs that were killed
 
 
 def emit_build(ctx: Context, result, out: str, formats: str) -> None:
@@ -181,6 +228,7 @@ def build(ctx: Context, inputs: tuple[str, ...], out: str, formats: str, base: s
         _build_recipe(ctx, inputs[0])
         return
     _check_stdout_formats(out, formats)
+    name = _check_name(name)
     if match_threshold is not None and not enrich:
         raise UsageError("--match-threshold only applies with --enrich")
     stem = name or default_stem(list(inputs))
@@ -242,6 +290,7 @@ def fetch(ctx: Context, source: str, identifier: str | None, citations: bool, re
     from .fetch import default_stem, fetch_and_build
 
     _check_stdout_formats(out, formats)
+    name = _check_name(name)
     result = fetch_and_build(
         source,
         identifier,
@@ -631,6 +680,7 @@ def convert(ctx: Context, inputs: tuple[str, ...], to: str, out: str, split: int
     from .convert import convert_dump
     from .errors import UsageError
 
+    name = _check_name(name)
     if name and len(inputs) > 1:
         raise UsageError("--name names one output; give one input, or leave it out")
     if out == "-" and len(inputs) > 1:

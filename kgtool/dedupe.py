@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import bisect
 import shutil
-import tempfile
 import zlib
 from itertools import groupby
 from pathlib import Path
 from typing import Callable, Iterator
+
+from . import leftovers
 
 FANOUT = 256
 MAX_BUCKET_BYTES = 16 << 20
@@ -93,7 +94,7 @@ class SpillFiles:
 
     def __init__(self, tmp_dir: str | Path | None = None, fanout: int = FANOUT, buffer_bytes: int = 4 << 20):
         self.fanout = fanout
-        self.dir = Path(tempfile.mkdtemp(prefix=".kgtool-dedupe-", dir=tmp_dir))
+        self.dir = Path(leftovers.mkdtemp(".kgtool-dedupe-", tmp_dir))
         self.paths = [self.dir / f"bucket-{i:04d}.nt" for i in range(fanout)]
         self.lines = 0
         self._buffers: list[list[bytes]] = [[] for _ in range(fanout)]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterator
 
+from . import leftovers
 from .errors import InputError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -58,7 +59,8 @@ def _is_gzip(path: Path) -> bool:
 @contextmanager
 def spooled_stdin(tmp_dir: str | Path | None = None) -> Iterator[Path]:
     """Copy standard input to a temporary file (removed afterwards) so it can be hashed and read."""
-    fd, tmp = tempfile.mkstemp(prefix=".kgtool-stdin-", dir=tmp_dir)
+    fd, tmp = leftovers.mkstemp(".kgtool-stdin-", "", tmp_dir if tmp_dir is not None else tempfile.gettempdir(),
+                                hold=True)
     try:
         with os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(sys.stdin.buffer, out, _CHUNK)

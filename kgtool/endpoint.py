@@ -23,6 +23,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from . import __version__
 from .engines import QueryResult
 from .errors import EndpointError, UsageError
+from .secrets import mask
 
 ENV_TOKEN = "KGTOOL_ENDPOINT_TOKEN"
 ENV_USER = "KGTOOL_ENDPOINT_USER"
@@ -229,7 +230,7 @@ class Endpoint:
                     f"{hint} in {ENV_USER}/{ENV_PASSWORD} or {ENV_TOKEN}"
                 )
             if r.status_code >= 400:
-                answer = _excerpt(r.text) or "(empty answer)"
+                answer = _excerpt(mask(r.text)) or "(empty answer)"
                 raise EndpointError(f"{method} {url}: HTTP {r.status_code} {r.reason}: {answer}")
             return r
         raise AssertionError("unreachable")  # pragma: no cover
@@ -259,8 +260,9 @@ class Endpoint:
             if media in _RDF_MEDIA:
                 g = Graph().parse(data=r.content, format=_RDF_MEDIA[media])
                 return QueryResult("CONSTRUCT", triples=list(g))  # type: ignore[arg-type]
-        except (ValueError, KeyError, TypeError) as e:
-            raise EndpointError(f"POST {self.query_url}: unreadable {media} answer ({_excerpt(str(e), 200)})") from None
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+            raise EndpointError(f"POST {self.query_url}: unreadable {media} answer "
+                                f"({_excerpt(mask(str(e) or type(e).__name__), 200)})") from None
         raise EndpointError(f"POST {self.query_url}: unexpected answer type {media or '(none)'}")
 
     def update(self, text: str, *, idempotent: bool = True) -> None:

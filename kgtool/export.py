@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterable
+from urllib.parse import quote
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -127,7 +128,7 @@ def parse_formats(spec: str | Iterable[str]) -> list[Format]:
 
 def graph_name(base: str, stem: str) -> URIRef:
     """The named graph an export of ``stem`` goes into (used by N-Quads)."""
-    return URIRef(f"{base}graph/{stem}")
+    return URIRef(f"{base}graph/{quote(stem, safe='')}")  # a file name may hold a space: not in an IRI
 
 
 def write_exports(graph: Graph, out_dir: Path, stem: str, formats: list[Format], base: str) -> list[Path]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import tempfile
 from pathlib import Path
+
+from . import leftovers
 
 SHM = Path("/dev/shm")
 
@@ -24,7 +25,7 @@ def make_folder() -> str | None:
     if not (SHM.is_dir() and os.access(SHM, os.W_OK | os.X_OK)):
         return None
     try:
-        return tempfile.mkdtemp(prefix=".kgtool-handover-", dir=SHM)
+        return leftovers.mkdtemp(".kgtool-handover-", SHM)
     except OSError:
         return None
 

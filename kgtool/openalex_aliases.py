@@ -25,12 +25,12 @@ from __future__ import annotations
 import itertools
 import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
+from . import leftovers
 from .errors import InputError
 from .identifiers import work_key
 from .model import Citation, Work
@@ -109,7 +109,7 @@ class AliasIndex:
     """
 
     def __init__(self, tmp_dir: str | Path | None = None):
-        self.dir = Path(tempfile.mkdtemp(prefix=".kgtool-aliases-", dir=tmp_dir))
+        self.dir = Path(leftovers.mkdtemp(".kgtool-aliases-", tmp_dir))
         self.path = self.dir / "aliases.sqlite"
         self.records = 0
         self.aliases = 0

@@ -15,6 +15,7 @@ from .export import parse_formats, write_exports
 from .mapping import triples
 from .model import Bundle
 from .resolve import Resolved, resolve
+from .safenames import check_inside
 from .validate import Report, validate_graph
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ def build_graph(
     """
     base = iris.check_base(base)
     fmts = parse_formats(formats)
+    if out_dir is not None:
+        check_inside(stem)  # a stem like '../../x' would write outside out_dir
     graph, resolved = graph_from_bundles(bundles, base)
     progress(f"mapped {len(resolved.works)} works, {len(resolved.citations)} citations, {len(graph)} triples")
     report = None

@@ -9,6 +9,13 @@ A store is a folder that kgtool owns::
 Loading a file replaces its graph (never duplicates it); a file whose bytes have not changed
 since it was loaded is skipped. Queries see the union of all graphs as their default graph.
 
+Crash safety: the catalog is the commit record. A load first writes the new graph where no
+reader looks (a staging graph, or a whole new database beside the old one), then commits by
+writing the catalog with the new entry and a ``pending`` note of what is left to do (move the
+staged graph into place, or swap the databases). Killed before that write, the old graph and
+its entry are intact and the next writable open drops the staged data; killed after it, the
+next open rolls the change forward. Either way catalog and data agree again.
+
 The store rewrites typed literals to canonical form ("0.50" becomes "0.5"): never write
 exports from what the store gives back.
 """
@@ -16,14 +23,16 @@ exports from what the store gives back.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .atomic import write_files_atomically
 from .engines import StoreEngine
-from .errors import InputError, UsageError
+from .errors import UsageError
 from .iris import parse_iri
 from .rdfload import RdfSource, oxigraph_format, read_rdf
 
@@ -32,6 +41,7 @@ NEW_DIR = "oxigraph.new"  # a rebuilt database, until it replaces DATA_DIR
 OLD_DIR = "oxigraph.old"  # the database it replaced, until deleted
 CATALOG = "catalog.json"
 CATALOG_VERSION = 1
+STAGING = "urn:kgtool:staging:"  # graphs a load writes before it commits; never user data
 
 Progress = Callable[[str], None]
 
@@ -59,16 +69,33 @@ class KgStore:
     """An open kgtool store. Use as a context manager; closing releases the database lock."""
 
     def __init__(self, path: str | Path, *, create: bool = False, read_only: bool = False):
-        import pyoxigraph as ox
-
         self.path = Path(path)
         self.read_only = read_only
         data = self.path / DATA_DIR
         self._made_here = create and not self.path.exists()  # removed again if nothing gets loaded
-        if not read_only:
-            self._finish_swap()
+        self._lock_fd: int | None = None
+        self._store = None
         if self.path.exists() and not self.path.is_dir():
             raise UsageError(f"{self.path}: is a file, not a kgtool store folder")
+        try:
+            self._open(data, create, read_only)
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _open(self, data: Path, create: bool, read_only: bool) -> None:
+        import pyoxigraph as ox
+
+        if read_only:
+            if self.path.is_dir() and (self._read_catalog().get("pending") or (self.path / NEW_DIR).exists()
+                                       or (self.path / OLD_DIR).exists()):
+                try:
+                    KgStore(self.path).close()  # an interrupted load: finish or undo it first
+                except UsageError:
+                    pass  # a writer has it open: the leftovers are its work in progress
+        elif self.path.is_dir():
+            self._lock()
+            self._finish_swap()
         if not data.is_dir():
             if not create:
                 raise UsageError(f"{self.path}: no kgtool store here; create one with 'kgtool load FILE... --store {self.path}'")
@@ -78,6 +105,8 @@ class KgStore:
                 self.path.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise UsageError(f"{self.path}: cannot create the store folder ({e.strerror})") from None
+            if not read_only and self._lock_fd is None:
+                self._lock()
         try:
             self._store = ox.Store.read_only(str(data)) if read_only else ox.Store(str(data))
         except OSError as e:
@@ -86,29 +115,97 @@ class KgStore:
                 raise UsageError(f"{self.path}: the store is in use by another kgtool process") from None
             raise UsageError(f"{self.path}: cannot open the store ({msg[:200]})") from None
         self._catalog = self._read_catalog()
+        if not read_only:
+            self._recover()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     def _finish_swap(self) -> None:
-        """Complete or undo a rebuild that a crash interrupted (see _rebuild)."""
+        """Complete a committed database swap a crash interrupted, or drop an uncommitted one
+        (see _rebuild); also remove temporary catalog files of a crashed write."""
         data, new, old = self.path / DATA_DIR, self.path / NEW_DIR, self.path / OLD_DIR
-        if not data.exists() and new.is_dir() and old.is_dir():
-            new.rename(data)  # the crash fell between the two renames: the new copy is complete
+        if not self.path.is_dir():
+            return
+        for part in self.path.glob(f".{CATALOG}.*.part"):
+            part.unlink(missing_ok=True)
+        pending = self._read_catalog().get("pending") or {}
+        if pending.get("kind") == "rebuild":  # committed: roll forward
+            if new.is_dir():
+                if data.exists():
+                    if old.exists():
+                        shutil.rmtree(old)
+                    data.rename(old)
+                new.rename(data)
+        elif not data.exists() and old.is_dir():  # only a committed swap moves data aside
+            old.rename(data)
         for leftover in (new, old):
             if leftover.exists() and data.exists():
                 shutil.rmtree(leftover)
 
+    def _recover(self) -> None:
+        """Finish or undo what an interrupted load left pending; drop stray staging graphs."""
+        import pyoxigraph as ox
+
+        pending = self._catalog.get("pending")
+        if pending:
+            kind = pending.get("kind")
+            if kind == "new":  # not committed: the graph is partial
+                self.store.remove_graph(ox.NamedNode(pending["graph"]))
+            elif kind == "swap":  # committed: move the staged graph into place
+                self._move_staged(ox.NamedNode(pending["graph"]), ox.NamedNode(pending["staging"]))
+            elif kind == "drop":  # committed and moved: only the staged copy is left to drop
+                self.store.remove_graph(ox.NamedNode(pending["staging"]))
+            self._set_pending(None)
+        for g in list(self.store.named_graphs()):
+            if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING):
+                self.store.remove_graph(g)
+        self.store.flush()
+
+    def _set_pending(self, pending: dict | None) -> None:
+        if pending is None:
+            self._catalog.pop("pending", None)
+        else:
+            self._catalog["pending"] = pending
+        self._write_catalog()
+
+    def _lock(self) -> None:
+        """Hold the store folder's lock while open for writing: recovery must never touch the
+        work in progress of another writer (the database's own lock comes later)."""
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise UsageError(f"{self.path}: the store is in use by another kgtool process") from None
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
     def close(self) -> None:
-        if getattr(self, "_store", None) is not None:
-            if not self.read_only:
-                self._store.flush()
-            self._store = None  # pyoxigraph closes the database when the Store is dropped
+        try:
+            if getattr(self, "_store", None) is not None:
+                if not self.read_only:
+                    self._store.flush()
+                self._store = None  # pyoxigraph closes the database when the Store is dropped
+        finally:
+            self._store = None
+            self._unlock()
 
     def __enter__(self) -> "KgStore":
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
-        self.close()
+        try:
+            self.close()
+        except OSError:
+            if exc_type is None:
+                raise
+            self._store = None  # the first error (a full disk, say) is the one to report
         if exc_type is not None and self._made_here and not self._catalog["graphs"]:
             shutil.rmtree(self.path, ignore_errors=True)  # a failed first load leaves no empty store
 
@@ -148,10 +245,11 @@ class KgStore:
     def load(self, path: str | Path, graph: str | None = None, fmt: str | None = None, *, force: bool = False) -> LoadReport:
         """Load one file into its own named graph, replacing what that graph held.
 
-        A file that replaces a graph is parsed completely before the old graph is touched (or,
-        when the graph is at least half the store, the store is rebuilt beside the old one and
-        swapped in); a new graph whose file fails to parse part-way is removed again. Either
-        way a syntax error leaves the store as it was.
+        A file that replaces a graph is loaded into a staging graph first (or, when the graph
+        is at least half the store, the store is rebuilt beside the old one and swapped in);
+        the old graph and its catalog entry stay whole until the catalog commits the new one.
+        A syntax error, or a crash at any moment, leaves the store as it was (or, after the
+        commit, as it is meant to be once the next open has rolled the change forward).
         """
         import pyoxigraph as ox
 
@@ -163,6 +261,8 @@ class KgStore:
             graph = file_graph_iri(path)
         else:
             graph = str(parse_iri(graph, "--graph"))
+        if graph.startswith(STAGING):
+            raise UsageError(f"--graph: IRIs under {STAGING} are kgtool's own")
         src = read_rdf(path, fmt)
         g = ox.NamedNode(graph)
         entries = self._catalog["graphs"]
@@ -173,35 +273,65 @@ class KgStore:
 
         total = sum(e.get("triples", 0) for e in entries.values())
         rebuild = exists and old is not None and old.get("triples", 0) * 2 >= total
-        if exists and not rebuild:  # parse it all first: a file that does not parse must not cost the old graph
-            for _ in src.triples():
-                pass
-        if old is not None:  # forget the old state before changing the graph
-            del entries[graph]
-            self._write_catalog()
+        source = src.name if src.name == "<stdin>" else str(Path(src.name).resolve())
+        entry = {"source": source, "sha256": src.sha256}
         if rebuild:
             # Deleting a large graph quad by quad is slow in RocksDB (~40 s for a million
             # triples here); copying the rest into a fresh database is quicker, and atomic.
-            try:
-                self._rebuild(g, src)
-            except BaseException:
-                entries[graph] = old  # the old database, and so the old graph, is still there
-                self._write_catalog()
-                raise
+            n = self._rebuild(g, src, graph, entry)
+        elif exists:
+            n = self._replace_staged(g, src, graph, entry)
         else:
-            if exists:
-                self.store.remove_graph(g)
-            try:
-                self._bulk_load(self.store, g, src)
-            except InputError:
-                self.store.remove_graph(g)  # a new graph: drop what was loaded before the error
-                raise
+            n = self._load_new(g, src, graph, entry)
         self.store.optimize()  # compacts what the bulk load wrote: faster lookups afterwards
-        n = self.count_graph(graph)
-        entries[graph] = {"source": src.name if src.name == "<stdin>" else str(Path(src.name).resolve()),
-                          "sha256": src.sha256, "triples": n}
-        self._write_catalog()
         return LoadReport(src.name, graph, n, "replaced" if exists else "loaded")
+
+    def _load_new(self, g, src: RdfSource, graph: str, entry: dict) -> int:
+        """Load a graph the store does not hold; until the catalog names it, it is dropped on recovery."""
+        self._set_pending({"kind": "new", "graph": graph})
+        try:
+            self._bulk_load(self.store, g, src)
+        except BaseException:
+            self.store.remove_graph(g)  # drop what was loaded before the error
+            self._set_pending(None)
+            raise
+        self.store.flush()
+        n = self.count_graph(graph)
+        self._catalog["graphs"][graph] = {**entry, "triples": n}
+        self._set_pending(None)  # the commit
+        return n
+
+    def _replace_staged(self, g, src: RdfSource, graph: str, entry: dict) -> int:
+        """Load into a staging graph, commit in the catalog, then move it into place."""
+        import pyoxigraph as ox
+
+        staging = ox.NamedNode(f"{STAGING}{uuid.uuid4().hex}")
+        self._set_pending({"kind": "staging", "staging": staging.value})  # recovery drops it
+        try:
+            self._bulk_load(self.store, staging, src)
+        except BaseException:
+            self.store.remove_graph(staging)
+            self._set_pending(None)
+            raise
+        self.store.flush()
+        n = self.count_graph(staging.value)
+        self._catalog["graphs"][graph] = {**entry, "triples": n}
+        self._set_pending({"kind": "swap", "graph": graph, "staging": staging.value})  # the commit
+        self._move_staged(g, staging)
+        self._set_pending(None)
+        return n
+
+    def _move_staged(self, g, staging) -> None:
+        """Replace ``g`` by the staged graph; repeatable until it returns (recovery redoes it)."""
+        import pyoxigraph as ox
+
+        self.store.remove_graph(g)
+        self.store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, g)
+                               for q in self.store.quads_for_pattern(None, None, None, staging))
+        self.store.flush()
+        self._set_pending({"kind": "drop", "staging": staging.value})
+        self.store.remove_graph(staging)
+        self.store.flush()
 
     @staticmethod
     def _bulk_load(store, g, src: RdfSource) -> None:
@@ -215,30 +345,40 @@ class KgStore:
         except SyntaxError as e:
             raise src.syntax_error(e) from None
 
-    def _rebuild(self, g, src: RdfSource) -> None:
+    def _rebuild(self, g, src: RdfSource, graph: str, entry: dict) -> int:
         """Swap in a fresh database holding every graph but ``g``, plus ``src`` as ``g``.
 
-        Readers of the old database and a failure part-way both see the old store whole.
+        The catalog write that names the new entry is the commit; a crash before it leaves
+        the old database (and graph) whole, one after it is rolled forward by _finish_swap.
         """
         import pyoxigraph as ox
+
+        from .terms import iri_ref
 
         data, new, old = self.path / DATA_DIR, self.path / NEW_DIR, self.path / OLD_DIR
         shutil.rmtree(new, ignore_errors=True)
         fresh = ox.Store(str(new))
         try:
-            fresh.bulk_extend(q for q in self.store.quads_for_pattern(None, None, None, None) if q.graph_name != g)
+            fresh.bulk_extend(q for q in self.store.quads_for_pattern(None, None, None, None)
+                              if q.graph_name != g and not str(q.graph_name).startswith(f"<{STAGING}"))
             self._bulk_load(fresh, g, src)
             fresh.flush()
+            res = StoreEngine(fresh).query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {iri_ref(graph)} {{ ?s ?p ?o }} }}")
+            n = int(res.rows[0][0])
         except BaseException:
             fresh = None  # closes the new database
             shutil.rmtree(new, ignore_errors=True)
             raise
         fresh = None
+        self._catalog["graphs"][graph] = {**entry, "triples": n}
+        self._set_pending({"kind": "rebuild"})  # the commit
         self._store = None  # release the old database before moving it aside
         data.rename(old)
         new.rename(data)
         shutil.rmtree(old)
         self._store = ox.Store(str(data))
+        self._set_pending(None)
+        return n
 
     def load_files(
         self,

@@ -13,12 +13,11 @@ import gzip
 import os
 import queue
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import IO
 
-from . import handover
+from . import handover, leftovers
 from .errors import UsageError
 from .terms import TurtleTerms
 from .vocab import PREFIXES
@@ -51,7 +50,7 @@ class PartFiles:
 
     def new_part(self) -> None:
         target = self.final_name(len(self._temps) + 1)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=self.out_dir)
+        fd, tmp = leftovers.mkstemp(f".{target.name}.", ".tmp", self.out_dir)
         os.close(fd)
         self._temps.append((Path(tmp), target))
         self._put(("open", Path(tmp)))
@@ -123,7 +122,10 @@ class PartFiles:
             self._error = e
             if raw is not None:
                 syncer.wait(raising=False)
-                raw.close()
+                try:
+                    raw.close()
+                except OSError:  # the buffered rest fails as the write did (disk full): one error is enough
+                    pass
             while op != "stop":  # keep draining so that the producer never blocks
                 if self._queue.get()[0] == "stop":
                     return

@@ -30,7 +30,6 @@ import heapq
 import logging
 import re
 import shutil
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any, Callable, Iterable, Iterator
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
+from . import leftovers
 from .errors import InputError, UsageError
 from .progress import ProgressMeter, Report as ProgressReport, quiet
 from .rdf_lines import canonical_chunk, expand_inputs, file_kind, line_chunks, parsed_lines
@@ -917,7 +917,7 @@ def validate_files(
         from .convert import available_cpus
 
         jobs = available_cpus() if total_bytes > (8 << 20) else 1
-    tmp = Path(tempfile.mkdtemp(prefix=".kgtool-validate-", dir=tmp_dir))
+    tmp = Path(leftovers.mkdtemp(".kgtool-validate-", tmp_dir))
     pool = OrderedPool(jobs, lambda: BucketValidator(shapes_ttl), _call, _init, (shapes_ttl,))
     gc_was_enabled = gc.isenabled()
     gc.disable()  # as in the workers

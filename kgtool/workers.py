@@ -12,6 +12,8 @@ from __future__ import annotations
 import ctypes
 import gc
 import multiprocessing
+import os
+import signal
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +36,21 @@ def return_large_blocks() -> None:
         pass
 
 
+def _start_worker(parent: int, initializer: Callable[..., None], *initargs: Any) -> None:
+    """Make this worker die with its parent, then build its object.
+
+    A parent killed with SIGKILL cannot stop its pool: without this the workers live on,
+    holding its scratch folders (which the next run could not sweep) and memory.
+    """
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError, TypeError):  # not Linux: orphans end when their pipes close
+        pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    initializer(*initargs)
+
+
 class OrderedPool:
     def __init__(self, jobs: int, make_local: Callable[[], Any], call: Callable[..., Any],
                  initializer: Callable[..., None], initargs: tuple):
@@ -50,8 +67,8 @@ class OrderedPool:
             # imported modules (create the pool before starting threads in this process).
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._executor = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=initializer,
-                                                 initargs=initargs)
+            self._executor = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_start_worker,
+                                                 initargs=(os.getpid(), initializer, *initargs))
 
     def map(self, method: str, args: Iterable[tuple]) -> Iterator[Any]:
         """method(*a) for each a, in order."""

@@ -202,10 +202,13 @@ def test_an_interrupted_swap_is_finished_on_open(small_graph, tmp_path):
     path = tmp_path / "kg.db"
     with open_store(path, create=True) as store:
         store.load(small_graph)
+    catalog = json.loads((path / CATALOG).read_text())
+    (path / CATALOG).write_text(json.dumps({**catalog, "pending": {"kind": "rebuild"}}))  # committed, then
     (path / "oxigraph").rename(path / "oxigraph.new")  # as if killed between the two renames
     (path / "oxigraph.old").mkdir()
     with open_store(path) as store:
         assert graphs(store) == {file_graph_iri(small_graph): len(rec.graph_triples())}
+        assert "pending" not in json.loads((path / CATALOG).read_text())
     assert sorted(p.name for p in path.iterdir()) == [CATALOG, "oxigraph"]
 
 

@@ -4,11 +4,21 @@ At a resource IRI (e.g. /kg/work/doi/10.7554/elife.01567) it answers 303 See Oth
 representation the Accept header prefers: the page ({iri}/), {iri}.ttl, {iri}.jsonld or
 {iri}.nt; 406 when none is acceptable. Representation URLs and other files are served
 as they are. The site is mounted at the path of its base IRI, read from its void.ttl.
+
+Hardened for being reachable by others: no file outside the site is served (symlinks out
+are refused), overlong paths get 414, a deep listen backlog and a thread per connection, and
+a connection that idles or sends its request head too slowly (slowloris) is closed.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
+import shutil
+import socket
+import sys
+import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,6 +45,12 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
+MAX_PATH = 2048  # bytes of a request target; longer ones get 414 (no site path comes near it)
+IDLE_TIMEOUT = 15.0  # seconds a kept-alive connection may wait before its next request starts
+HEADER_TIMEOUT = 10.0  # seconds from a request's first byte to the end of its head
+IO_TIMEOUT = 30.0  # seconds any one read or write may block (a client that stops reading)
+BACKLOG = 256  # connections the kernel queues before accept (the stdlib's default is 5)
+
 #: media type -> suffix of the representation that carries it ('/' is the page).
 SUFFIX_FOR = {"text/html": "/", **{m: s for s, m in RDF_SUFFIXES.items()}}
 
@@ -64,6 +80,42 @@ class SiteHandler(BaseHTTPRequestHandler):
     mount: str
     log: Callable[[str], None] | None
 
+    timeout = IO_TIMEOUT  # StreamRequestHandler sets it on the socket
+    idle_timeout = IDLE_TIMEOUT
+    header_timeout = HEADER_TIMEOUT
+
+    def handle_one_request(self) -> None:
+        """Wait (at most idle_timeout) for a request to start, then read its head within
+        header_timeout: a per-read timeout alone lets a client trickle a header for ever."""
+        server: SiteServer = self.server  # type: ignore[assignment]
+        try:
+            server.expect(self.connection, self.idle_timeout)
+            try:
+                started = self.rfile.peek(1)  # type: ignore[attr-defined]
+            except OSError:
+                started = b""
+            if not started:
+                self.close_connection = True
+                return
+            server.expect(self.connection, self.header_timeout)
+            super().handle_one_request()
+        finally:
+            server.expect(self.connection, None)
+
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        self.server.expect(self.connection, None)  # type: ignore[attr-defined]  # the head is in
+        if ok and (self.headers.get("Content-Length", "0").strip() not in ("", "0")
+                   or self.headers.get("Transfer-Encoding")):
+            self.close_connection = True  # a body nobody reads must not be taken for the next request
+        return ok
+
+    def end_headers(self) -> None:
+        said = b"".join(getattr(self, "_headers_buffer", [])).lower()
+        if self.close_connection and b"\r\nconnection:" not in said:
+            self.send_header("Connection", "close")  # tell a keep-alive client this answer is the last
+        super().end_headers()
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self._answer(body=True)
 
@@ -77,6 +129,8 @@ class SiteHandler(BaseHTTPRequestHandler):
     # -- routing
 
     def _answer(self, body: bool) -> None:
+        if len(self.path) > MAX_PATH:
+            return self._text(HTTPStatus.REQUEST_URI_TOO_LONG, "the path is too long\n", body)
         raw_path = urlsplit(self.path).path
         try:
             path = unquote(raw_path, errors="strict")
@@ -136,8 +190,25 @@ class SiteHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _file(self, path: Path, body: bool) -> None:
+        real = path.resolve()
+        if not real.is_relative_to(self.site_dir) or not real.is_file():  # a symlink out of the site
+            return self._text(HTTPStatus.NOT_FOUND, "not found\n", body)
         ctype = CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        self._send(HTTPStatus.OK, ctype, path.read_bytes(), body)
+        try:
+            fh = real.open("rb")
+        except OSError:
+            return self._text(HTTPStatus.NOT_FOUND, "not found\n", body)
+        with fh:
+            size = os.fstat(fh.fileno()).st_size
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(size))
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            if body:  # streamed: a dump of a large graph does not go through memory
+                shutil.copyfileobj(fh, self.wfile, 1 << 16)
 
     def _text(self, status: HTTPStatus, text: str, body: bool, headers: dict | None = None) -> None:
         self._send(status, "text/plain; charset=utf-8", text.encode("utf-8"), body, headers)
@@ -147,9 +218,61 @@ class SiteHandler(BaseHTTPRequestHandler):
         self._send(status, "text/plain; charset=utf-8", text.encode("utf-8"), body, {"Location": location, **(headers or {})})
 
 
+class SiteServer(ThreadingHTTPServer):
+    """A thread per connection, a deep backlog, and a reaper that closes connections whose
+    idle or header deadline has passed."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._deadlines: dict[socket.socket, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        super().__init__(*args, **kwargs)
+        threading.Thread(target=self._reap, name="kgtool-serve-reaper", daemon=True).start()
+
+    def expect(self, conn: socket.socket, seconds: float | None) -> None:
+        """Close ``conn`` unless the next stage ends within ``seconds`` (None: no deadline)."""
+        with self._lock:
+            if seconds is None:
+                self._deadlines.pop(conn, None)
+            else:
+                self._deadlines[conn] = time.monotonic() + seconds
+
+    def _reap(self) -> None:
+        while not self._stop.wait(0.25):
+            now = time.monotonic()
+            with self._lock:
+                late = [c for c, t in self._deadlines.items() if t < now]
+                for c in late:
+                    del self._deadlines[c]
+            for c in late:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)  # wakes the handler's blocked read with end-of-file
+                except OSError:
+                    pass
+
+    def server_close(self) -> None:
+        self._stop.set()
+        super().server_close()
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        """A client that goes away is normal; anything else is one line (KGTOOL_DEBUG=1: the traceback)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        if os.environ.get("KGTOOL_DEBUG"):
+            return super().handle_error(request, client_address)
+        detail = " ".join(str(exc).split())[:200]
+        sys.stderr.write(f"kgtool: error: serving {client_address[0]}: unexpected {type(exc).__name__}: {detail}\n")
+
+
 def make_server(
-    site_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, log: Callable[[str], None] | None = None
-) -> tuple[ThreadingHTTPServer, str]:
+    site_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, log: Callable[[str], None] | None = None,
+    *, idle_timeout: float = IDLE_TIMEOUT, header_timeout: float = HEADER_TIMEOUT,
+) -> tuple[SiteServer, str]:
     """A server for the site (not yet serving) and the URL of the site's root on it."""
     site = Path(site_dir)
     if not site.is_dir():
@@ -157,13 +280,14 @@ def make_server(
     base = site_base(site)
     mount = posixpath.normpath(unquote(urlsplit(base).path) or "/")
     mount = mount if mount.endswith("/") else mount + "/"
-    handler = type("BoundSiteHandler", (SiteHandler,), {"site_dir": site.resolve(), "mount": mount, "log": staticmethod(log) if log else None})
+    handler = type("BoundSiteHandler", (SiteHandler,), {
+        "site_dir": site.resolve(), "mount": mount, "log": staticmethod(log) if log else None,
+        "idle_timeout": idle_timeout, "header_timeout": header_timeout,
+    })
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = SiteServer((host, port), handler)
     except OSError as e:
         raise UsageError(f"cannot listen on {host}:{port}: {e.strerror}") from None
-    server.daemon_threads = True
     h, p = server.server_address[:2]
     shown = f"[{h}]" if ":" in str(h) else h
     return server, f"http://{shown}:{p}{quote(mount, safe='/')}"
-

@@ -10,7 +10,6 @@ import gzip
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path, PurePosixPath
@@ -19,7 +18,7 @@ from typing import Callable
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from .. import iris
+from .. import iris, leftovers
 from ..errors import UsageError
 from ..export import jsonld_text, ntriples_lines, turtle_text
 from ..vocab import CITO, FABIO
@@ -204,7 +203,7 @@ def build_site(
     links = Linker(resources)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = Path(leftovers.mkdtemp(f".{out.name}.tmp-", out.parent))
     try:
         os.chmod(tmp, 0o755)
         count = _write_site(tmp, graph, base, data, resources, links, title, license, sparql_endpoint, progress)
@@ -291,7 +290,7 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
     if not out.exists():
         os.replace(tmp, out)
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    old = Path(leftovers.mkdtemp(f".{out.name}.old-", out.parent))
     os.rmdir(old)
     os.replace(out, old)
     try:

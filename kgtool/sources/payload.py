@@ -60,6 +60,8 @@ def load_saved_json(data: bytes, name: str) -> tuple[Any, SourceInfo]:
     """A saved API answer: its parsed JSON and the SourceInfo that names it."""
     try:
         payload = json.loads(decode_utf8(name, data))
+    except RecursionError:
+        raise InputError("the JSON is nested too deeply to read", source=name) from None
     except ValueError as e:
         raise InputError(f"not valid JSON ({e})", source=name) from None
     return payload, SourceInfo(name=name, sha256=sha256_hex(data), media_type="application/json")
