@@ -25,7 +25,7 @@ from .atomic import write_files_atomically
 from .engines import StoreEngine
 from .errors import InputError, UsageError
 from .iris import parse_iri
-from .rdfload import RdfSource, oxigraph_format, read_rdf
+from .rdfload import RdfSource, read_rdf
 
 DATA_DIR = "oxigraph"
 NEW_DIR = "oxigraph.new"  # a rebuilt database, until it replaces DATA_DIR
@@ -207,13 +207,9 @@ class KgStore:
     def _bulk_load(store, g, src: RdfSource) -> None:
         import pyoxigraph as ox
 
-        if src.is_quads:
-            store.bulk_extend(ox.Quad(s, p, o, g) for s, p, o in src.triples())
-            return
-        try:
-            store.bulk_load(src.data, oxigraph_format(src.parser), to_graph=g)
-        except SyntaxError as e:
-            raise src.syntax_error(e) from None
+        # Through the one strict reader (not bulk_load on the raw file), so that the store
+        # refuses exactly what every other command refuses.
+        store.bulk_extend(ox.Quad(s, p, o, g) for s, p, o in src.triples())
 
     def _rebuild(self, g, src: RdfSource) -> None:
         """Swap in a fresh database holding every graph but ``g``, plus ``src`` as ``g``.
