@@ -190,14 +190,26 @@ def check_chunk(data: bytes, name: str, first_line: int) -> None:
     try:
         for q in ox.parse(data, format=fmt):
             if rdf12 and (type(q.object) is ox.Triple or (type(q.object) is ox.Literal and q.object.direction)):
-                raise InputError("RDF 1.2 triple terms and directional language tags are not supported",
-                                 source=name)
+                raise _rdf12_error(data, name, first_line, type(q.object) is ox.Literal)
     except SyntaxError as e:
         msg = re.sub(r"^Parser error[^:]*: ", "",
                      " ".join(str(e.msg or e).split()))[:300]
         line = None if e.lineno is None else first_line + e.lineno - 1
         raise InputError(f"cannot parse as {'nt' if nt else 'nquads'}: {msg}", source=name, line=line,
                          column=e.offset if line is not None else None) from None
+
+
+def _rdf12_error(data: bytes, name: str, first_line: int, direction: bool) -> InputError:
+    """The error rdfload gives for RDF 1.2 terms, with the line and column of the first one."""
+    from .rdfload import RDF12_SYNTAX
+
+    what = "directional language tags" if direction else "triple terms"
+    for i, line in enumerate(data.decode("utf-8", "replace").split("\n")):
+        m = RDF12_SYNTAX.search(line)
+        if m:
+            return InputError(f"RDF 1.2 {what} are not supported", source=name, line=first_line + i,
+                              column=m.start() + 1)
+    return InputError(f"RDF 1.2 {what} are not supported", source=name)
 
 
 def canonical_chunk(data: bytes, name: str, first_line: int) -> list[str]:

@@ -290,7 +290,7 @@ def _check_entities(dtd: bytes, first_line: int, name: str) -> None:
 
 
 _REMOTE_CONTEXT = re.compile(r'"@import"|"@context"\s*:\s*(?:"|\[[^\]]*")')
-_RDF12 = re.compile(r"<<|\"@[A-Za-z0-9-]+--(?:ltr|rtl)\b|@[A-Za-z]+(?:-[A-Za-z0-9]+)*--(?:ltr|rtl)|\"@direction\"")
+RDF12_SYNTAX = re.compile(r"<<|\"@[A-Za-z0-9-]+--(?:ltr|rtl)\b|@[A-Za-z]+(?:-[A-Za-z0-9]+)*--(?:ltr|rtl)|\"@direction\"")
 
 
 def _find_line(src: _Input, pattern: re.Pattern[str]) -> tuple[int | None, int | None]:
@@ -335,7 +335,7 @@ def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator["pyoxigraph.
                 o = q.object
                 if type(o) is Triple or type(q.subject) is Triple or (type(o) is Lit and o.direction is not None):
                     what = "directional language tags" if type(o) is Lit else "triple terms"
-                    line, col = _find_line(src, _RDF12)
+                    line, col = _find_line(src, RDF12_SYNTAX)
                     raise InputError(f"RDF 1.2 {what} are not supported", source=src.name, line=line, column=col)
                 yield q
         except SyntaxError as e:
@@ -454,14 +454,6 @@ def read_graph(paths: Iterable[str | Path] | str | Path, format: str | None = No
 #: The names the commands have always called.
 load_files = read_dataset
 load_graph = read_graph
-
-
-def parse_into(ds: Dataset, path: str | Path, fmt: str | None = None) -> None:
-    """Parse one file into a dataset (triples into the default graph, quads into theirs)."""
-    one = read_dataset([path], fmt)
-    for s, p, o, c in one.quads((None, None, None, None)):
-        target = ds.default_graph if c is None or c.identifier == one.default_graph.identifier else ds.graph(c.identifier)
-        target.add((s, p, o))
 
 
 # --- for the store and push --------------------------------------------------------------------

@@ -34,7 +34,8 @@ def commands(path: Path, tmp: Path) -> dict[str, list[str]]:
     """Every command that reads RDF files, reading ``path``."""
     store = tmp / f"store{next(_stores)}"  # a fresh one: a failed load in this process may hold its lock
     return {
-        "validate": ["validate", str(path)],
+        "validate": ["validate", str(path), "--engine", "pyshacl"],
+        "validate-stream": ["validate", str(path), "--engine", "stream"],
         "query": ["query", str(path), "--sparql", "SELECT * WHERE { ?s ?p ?o }"],
         "stats": ["stats", str(path)],
         "site": ["site", str(path), "--out", str(tmp / "site"), "--base", "https://example.org/"],
@@ -169,13 +170,14 @@ def test_deep_json_is_refused_not_a_crash(tmp_path):
 
 
 @pytest.mark.parametrize("text, what", [
-    ("<http://a.example/s> <http://a.example/p> <<( <http://a.example/s> <http://a.example/p> 1 )>> .\n",
+    ("<http://a.example/s> <http://a.example/p> <<( <http://a.example/s> <http://a.example/p> \"1\" )>> .\n",
      "triple terms"),
     ('<http://a.example/s> <http://a.example/p> "x"@en--ltr .\n', "directional language tags"),
 ])
-def test_rdf12_is_refused_as_not_supported(tmp_path, text, what):
-    f = tmp_path / "new.ttl"
-    f.write_text("@prefix : <http://a.example/> .\n" + text)
+@pytest.mark.parametrize("suffix", [".ttl", ".nt", ".nq"])
+def test_rdf12_is_refused_as_not_supported(tmp_path, text, what, suffix):
+    f = tmp_path / f"new{suffix}"
+    f.write_text("# RDF 1.2\n" + text)
     refused_everywhere(f, tmp_path, f"{f}:2:")
     refused_everywhere(f, tmp_path, f"RDF 1.2 {what} are not supported")
 
