@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import logging
 import re
 import shutil
 import sys
@@ -376,31 +377,34 @@ class RdflibTerms:
     share a blank node, and the same input always gives the same labels)."""
 
     def __init__(self) -> None:
+        import pyoxigraph as ox
+
         self._n = 0
         self._bnodes: dict[tuple[int, str], BNode] = {}
         self._cache: dict = {}
+        self._types = (ox.NamedNode, ox.BlankNode, ox.Literal)
         self.file = 0
 
     def __call__(self, t):
         hit = self._cache.get(t)
         if hit is not None:
             return hit
-        import pyoxigraph as ox
-
-        if type(t) is ox.NamedNode:
+        named, blank, literal = self._types
+        kind = type(t)
+        if kind is named:
             out = URIRef(t.value)
-        elif type(t) is ox.BlankNode:
+        elif kind is blank:
             key = (self.file, t.value)
             out = self._bnodes.get(key)
             if out is None:
                 out = self._bnodes[key] = BNode(f"b{self._n}")
                 self._n += 1
             return out
-        elif type(t) is ox.Literal:
-            dt = t.datatype.value
+        elif kind is literal:
             if t.language:
                 out = Literal(t.value, lang=t.language, normalize=False)
             else:
+                dt = t.datatype.value
                 out = Literal(t.value, datatype=None if dt == XSD_STRING else URIRef(dt), normalize=False)
         else:
             raise InputError(f"cannot hold {t!r} in an RDF 1.1 graph")
@@ -408,6 +412,22 @@ class RdflibTerms:
             self._cache.clear()
         self._cache[t] = out
         return out
+
+
+def _drop_literal_warnings(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+
+@contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """rdflib logs a traceback for every ill-typed literal ("abc"^^xsd:integer) it builds; such
+    literals are legal RDF, so they are read without that noise."""
+    log = logging.getLogger("rdflib.term")
+    log.addFilter(_drop_literal_warnings)
+    try:
+        yield
+    finally:
+        log.removeFilter(_drop_literal_warnings)
 
 
 def read_dataset(paths: Iterable[str | Path], format: str | None = None) -> Dataset:
@@ -435,7 +455,8 @@ def read_dataset(paths: Iterable[str | Path], format: str | None = None) -> Data
                             graphs[g] = ctx
                 yield conv(q.subject), conv(q.predicate), conv(q.object), ctx
 
-        ds.addN(rows())
+        with _quiet_rdflib():
+            ds.addN(rows())
     return ds
 
 
@@ -447,7 +468,8 @@ def read_graph(paths: Iterable[str | Path] | str | Path, format: str | None = No
     conv = RdflibTerms()
     for i, p in enumerate(paths):
         conv.file = i
-        g.addN((conv(q.subject), conv(q.predicate), conv(q.object), g) for q in iter_quads(p, format))
+        with _quiet_rdflib():
+            g.addN((conv(q.subject), conv(q.predicate), conv(q.object), g) for q in iter_quads(p, format))
     return g
 
 

@@ -227,3 +227,12 @@ def test_lexical_forms_are_kept(tmp_path):
     f = tmp_path / "lex.ttl"
     f.write_text('<http://a.example/s> <http://a.example/p> 1.0, 01, "1e0"^^<http://www.w3.org/2001/XMLSchema#double> .\n')
     assert sorted(str(o) for o in read_graph(f).objects()) == ["01", "1.0", "1e0"]
+
+
+def test_ill_typed_literals_are_read_without_noise(tmp_path):
+    """Legal RDF; rdflib would log a traceback for each."""
+    f = tmp_path / "ill.nt"
+    f.write_text('<http://a.example/s> <http://a.example/p> "abc"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    r = run("query", str(f), "--sparql", "SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv")
+    assert r.exit_code == 0 and r.stdout.splitlines()[1] == "abc"
+    assert "Traceback" not in r.stderr and r.stderr == ""
