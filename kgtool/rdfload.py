@@ -297,10 +297,11 @@ RDF12_SYNTAX = re.compile(r"<<|\"@[A-Za-z0-9-]+--(?:ltr|rtl)\b|@[A-Za-z]+(?:-[A-
 def _find_line(src: _Input, pattern: re.Pattern[str]) -> tuple[int | None, int | None]:
     """(line, column) of the first match of ``pattern`` in the file, for errors pyoxigraph gives
     no position for."""
-    n, carry = 1, b""
+    n, carry, budget = 1, b"", 64 << 20  # an error message is not worth more than this much reading
     with src.open() as stream:
-        while True:
+        while budget > 0 and len(carry) < 4 << 20:
             data = stream.read(1 << 20)
+            budget -= len(data)
             lines = (carry + data).split(b"\n")
             carry = lines.pop() if data else b""
             for line in lines:
@@ -309,7 +310,8 @@ def _find_line(src: _Input, pattern: re.Pattern[str]) -> tuple[int | None, int |
                     return n, m.start() + 1
                 n += 1
             if not data:
-                return None, None
+                break
+    return None, None
 
 
 # --- parsing ---------------------------------------------------------------------------------

@@ -236,3 +236,14 @@ def test_ill_typed_literals_are_read_without_noise(tmp_path):
     r = run("query", str(f), "--sparql", "SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv")
     assert r.exit_code == 0 and r.stdout.splitlines()[1] == "abc"
     assert "Traceback" not in r.stderr and r.stderr == ""
+
+
+def test_trig_named_graphs_are_kept(tmp_path):
+    f = tmp_path / "a.trig"
+    f.write_text("@prefix : <http://a.example/> .\n:s :p :o .\n:g { :s :p :x . _:b :p :y }\n")
+    ds = read_dataset([f])
+    graphs = {str(c.identifier) for c in ds.contexts() if len(c)}
+    assert "http://a.example/g" in graphs
+    r = run("query", str(f), "--format", "csv", "--sparql",
+            "SELECT ?o WHERE { GRAPH <http://a.example/g> { <http://a.example/s> ?p ?o } }")
+    assert r.exit_code == 0 and r.stdout.splitlines()[1:] == ["http://a.example/x"]
