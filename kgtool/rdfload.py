@@ -143,13 +143,27 @@ class _Input:
         finally:
             raw.close()
 
-    def sha256(self) -> str:
-        """Digest of the decompressed content, read in bounded chunks."""
+    def sha256(self) -> tuple[str, bool]:
+        """Digest of the decompressed content, read in bounded chunks, and whether it may hold
+        RDF 1.2 syntax (``<<``, ``--ltr``, ``--rtl`` anywhere; false positives are fine)."""
         h = hashlib.sha256()
+        rdf12, tail = False, b""
         with self.open() as stream:
             while chunk := stream.read(1 << 20):
                 h.update(chunk)
-        return h.hexdigest()
+                if not rdf12:
+                    seen = tail + chunk[:8]
+                    rdf12 = any(m in chunk or m in seen for m in (b"<<", b"--ltr", b"--rtl"))
+                    tail = chunk[-8:]
+        return h.hexdigest(), rdf12
+
+    @property
+    def plain_file(self) -> Path | None:
+        """The file itself when it needs no decompression (pyoxigraph reads it fastest)."""
+        if self.path is None:
+            return None
+        with open(self.path, "rb") as fh:
+            return None if fh.read(2) == GZIP_MAGIC else self.path
 
 
 class _NoClose(io.RawIOBase):
@@ -323,30 +337,45 @@ def _syntax_error(e: SyntaxError, fmt: str, name: str) -> InputError:
                       line=e.lineno, column=e.offset if e.lineno is not None else None)
 
 
-def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator["pyoxigraph.Quad"]:
-    import pyoxigraph as ox
+def _parse_error(src: _Input, e: SyntaxError, fmt: str) -> InputError:
+    if "LoadDocumentCallback" in str(e) or "remote context" in str(e).lower():
+        line, col = _find_line(src, _REMOTE_CONTEXT)
+        return InputError("remote JSON-LD contexts are not fetched (kgtool makes no network requests); "
+                          "embed the context in the file", source=src.name, line=line, column=col)
+    return _syntax_error(e, fmt, src.name)
 
+
+def _rdf12_error(src: _Input, direction: bool) -> InputError:
+    what = "directional language tags" if direction else "triple terms"
+    line, col = _find_line(src, RDF12_SYNTAX)
+    return InputError(f"RDF 1.2 {what} are not supported", source=src.name, line=line, column=col)
+
+
+@contextmanager
+def _checked_stream(src: _Input, fmt: str) -> Iterator[IO[bytes]]:
+    """The decompressed content, after the checks pyoxigraph does not make (JSON depth, RDF/XML
+    entities)."""
     if fmt == "json-ld":
         with src.open() as stream:
             _check_json_depth(stream, src.name)  # type: ignore[arg-type]
-    Triple, Lit = ox.Triple, ox.Literal
     with src.open() as stream:
         head = _xml_head(stream, src.name) if fmt == "xml" else b""  # type: ignore[arg-type]
-        feed = _Guarded(stream, src.name, head) if head else stream
+        yield _Guarded(stream, src.name, head) if head else stream  # type: ignore[misc]
+
+
+def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator["pyoxigraph.Quad"]:
+    import pyoxigraph as ox
+
+    Triple, Lit = ox.Triple, ox.Literal
+    with _checked_stream(src, fmt) as feed:
         try:
             for q in ox.parse(feed, format=oxigraph_format(fmt), base_iri=base_iri):
                 o = q.object
                 if type(o) is Triple or type(q.subject) is Triple or (type(o) is Lit and o.direction is not None):
-                    what = "directional language tags" if type(o) is Lit else "triple terms"
-                    line, col = _find_line(src, RDF12_SYNTAX)
-                    raise InputError(f"RDF 1.2 {what} are not supported", source=src.name, line=line, column=col)
+                    raise _rdf12_error(src, type(o) is Lit)
                 yield q
         except SyntaxError as e:
-            if "LoadDocumentCallback" in str(e) or "remote context" in str(e).lower():
-                line, col = _find_line(src, _REMOTE_CONTEXT)
-                raise InputError("remote JSON-LD contexts are not fetched (kgtool makes no network requests); "
-                                 "embed the context in the file", source=src.name, line=line, column=col) from None
-            raise _syntax_error(e, fmt, src.name) from None
+            raise _parse_error(src, e, fmt) from None
         except UnicodeDecodeError as e:
             raise InputError(f"not valid UTF-8 ({e.reason})", source=src.name) from None
 
@@ -490,7 +519,7 @@ class RdfSource:
         self._input = _Input(path)
         self._path = path
         self.name = self._input.name
-        self.sha256 = self._input.sha256()
+        self.sha256, self.maybe_rdf12 = self._input.sha256()
 
     @property
     def is_quads(self) -> bool:
@@ -504,9 +533,28 @@ class RdfSource:
         for q in self.quads():
             yield q.subject, q.predicate, q.object
 
+    @property
+    def base_iri(self) -> str | None:
+        """What relative IRIs resolve against (see iter_quads)."""
+        return _base(self._path, self.parser, None)
+
+    def stream(self):
+        """Context manager: the decompressed content, checked as iter_quads checks it before
+        parsing, for pyoxigraph's own loaders. Their SyntaxError goes through syntax_error, and
+        RDF 1.2 terms they accept through rdf12_error."""
+        return _checked_stream(self._input, self.parser)
+
+    @property
+    def plain_file(self) -> Path | None:
+        """The file itself when pyoxigraph can read it directly (not gzip, not stdin)."""
+        return self._input.plain_file
+
+    def rdf12_error(self, direction: bool) -> InputError:
+        return _rdf12_error(self._input, direction)
+
     def syntax_error(self, e: Exception) -> InputError:
         if isinstance(e, SyntaxError):
-            return _syntax_error(e, self.parser, self.name)
+            return _parse_error(self._input, e, self.parser)
         return InputError(f"cannot parse as {self.parser}: {' '.join(str(e).split())[:300]}", source=self.name)
 
 
