@@ -206,9 +206,14 @@ def parse_formats(spec: str | Iterable[str]) -> list[Format]:
     return out
 
 
+_NOT_IN_IRI_SEGMENT = re.compile(r'[\x00-\x20<>"{}|^`\\%#?/\x7f]')
+
+
 def graph_name(base: str, stem: str) -> URIRef:
-    """The named graph an export of ``stem`` goes into (used by N-Quads)."""
-    return URIRef(f"{base}graph/{stem}")
+    """The named graph an export of ``stem`` goes into (used by N-Quads); characters an IRI
+    path segment cannot hold (a space in 'my dump.csv') are percent-encoded."""
+    segment = _NOT_IN_IRI_SEGMENT.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), stem)
+    return URIRef(f"{base}graph/{segment}")
 
 
 def write_exports(graph: Graph, out_dir: Path, stem: str, formats: list[Format], base: str) -> list[Path]:

@@ -181,3 +181,15 @@ def test_blank_node_labels_are_made_legal(writer: str, label: str) -> None:
     back = _ox_graph(text, ox_fmt)  # strict: an illegal label would fail here
     assert isomorphic(back, g), text
     assert isomorphic(_rdflib_graph(text, rdflib_fmt), _rdflib_forms(g)), text
+
+
+@pytest.mark.parametrize("stem, segment", [("hub-example", "hub-example"), ("my dump", "my%20dump"),
+                                           ("a%b#c?d/e", "a%25b%23c%3Fd%2Fe"), ("café", "café")])
+def test_graph_names_of_odd_file_names_are_legal_iris(stem: str, segment: str) -> None:
+    from kgtool.export import graph_name
+
+    name = graph_name("https://example.org/kg/", stem)
+    assert str(name) == f"https://example.org/kg/graph/{segment}"
+    text = "".join(nquads_lines(_graph((S, P, Literal("x"))), name))
+    (q,) = list(ox.parse(text, format=ox.RdfFormat.N_QUADS))  # strict: a space would fail here
+    assert q.graph_name.value == str(name)
