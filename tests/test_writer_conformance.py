@@ -142,11 +142,10 @@ def test_lexical_forms_survive_every_writer(writer: str) -> None:
 
 @pytest.mark.parametrize("writer", WRITERS)
 def test_rdf_lists_keep_their_order(writer: str) -> None:
-    g = Graph()
-    items = [Literal(v) for v in ("zebra", "apple", "mango", "apple")]
-    g.collection(BNode("list")).clear()
     from rdflib.collection import Collection
 
+    g = Graph()
+    items = [Literal(v) for v in ("zebra", "apple", "mango", "apple")]
     head = BNode("head")
     Collection(g, head, items)
     g.add((S, P, head))
