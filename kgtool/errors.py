@@ -12,13 +12,17 @@ class KgtoolError(Exception):
 class InputError(KgtoolError):
     """Input data that cannot be read (bad file, bad line, bad field)."""
 
-    def __init__(self, message: str, *, source: str | None = None, line: int | None = None):
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 column: int | None = None):
         where = ""
         if source is not None:
-            where = f"{source}:{line}: " if line is not None else f"{source}: "
+            where = f"{source}: "
+            if line is not None:
+                where = f"{source}:{line}:{column}: " if column is not None else f"{source}:{line}: "
         super().__init__(f"{where}{message}")
         self.source = source
         self.line = line
+        self.column = column
 
 
 class ValidationFailed(KgtoolError):

@@ -6,18 +6,19 @@ The same triples always give the same bytes, whatever PYTHONHASHSEED: every writ
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterable
 from urllib.parse import quote
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
 from .atomic import write_files_atomically
 from .errors import UsageError
 from .resources import jsonld_context
-from .terms import TurtleTerms, nt_term, sort_key
+from .terms import TurtleTerms, bnode_label, nt_term, sort_key
 from .vocab import PREFIXES
 
 Triple = tuple
@@ -51,20 +52,100 @@ def nquads_lines(triples: Iterable[Triple], graph: URIRef) -> list[str]:
     return sorted({f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {g} .\n" for s, p, o in triples})
 
 
-def _canonical_json(value):
-    """Sort node arrays by @id and value arrays by their JSON text; RDF has no order there."""
+def _canonical_json(value, *, ordered: bool = False):
+    """Sort node arrays by @id and value arrays by their JSON text (RDF has no order there),
+    but never an @list, whose order is the list's."""
     if isinstance(value, dict):
-        return {k: _canonical_json(v) for k, v in value.items()}
+        return {k: _canonical_json(v, ordered=k == "@list") for k, v in value.items()}
     if isinstance(value, list):
         items = [_canonical_json(v) for v in value]
+        if ordered:
+            return items
         return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
     return value
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Typed values JSON-LD may write as native JSON: a reader turns the native value back into
+#: exactly this literal only when the lexical form is the canonical one checked here.
+_NATIVE = {
+    "xsd:integer": lambda lex: int(lex) if _CANONICAL_INT.match(lex) else None,
+    "xsd:boolean": lambda lex: {"true": True, "false": False}.get(lex),
+    "xsd:string": lambda lex: lex,
+}
+_CANONICAL_INT = re.compile(r"^(?:0|-?[1-9][0-9]*)$")
+
+
+def _natives(value):
+    """Typed values as native JSON where that reads back as the same literal (rdflib's own
+    native mode also turns "01" into 1 and "1E0"^^xsd:double into 1.0, which change the term)."""
+    if isinstance(value, dict):
+        if set(value) == {"@type", "@value"} and isinstance(value["@value"], str):
+            kind = value["@type"].replace(_XSD, "xsd:")
+            native = _NATIVE[kind](value["@value"]) if kind in _NATIVE else None
+            if native is not None:
+                return native
+        return {k: _natives(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_natives(v) for v in value]
+    return value
+
+
+def _legal_bnodes(graph: Graph) -> Graph:
+    """The graph with every blank node label legal (see terms.bnode_label); usually itself."""
+    def fix(t):
+        return BNode(bnode_label(str(t))) if isinstance(t, BNode) else t
+
+    if all(bnode_label(str(t)) == str(t) for tr in graph for t in tr if isinstance(t, BNode)):
+        return graph
+    out = Graph()
+    for tr in graph:
+        out.add(tuple(fix(t) for t in tr))
+    return out
+
+
+def _jsonld_nodes(graph: Graph, context: dict):
+    """rdflib's JSON-LD conversion, minus two of its faults: it writes every integer, double and
+    boolean as native JSON even when asked not to (its native mode is always on with a context),
+    and it drops blank nodes that only a cycle of blank nodes leads to."""
+    from rdflib.plugins.serializers.jsonld import Context, Converter
+
+    class _Converter(Converter):
+        def from_graph(self, graph: Graph):
+            nodemap: dict = {}
+            subjects = set(graph.subjects())
+            roots = [s for s in subjects if isinstance(s, URIRef)
+                     or (isinstance(s, BNode) and not any(graph.subjects(None, s)))]
+            reached: set = set()
+            while True:
+                for s in sorted(roots, key=sort_key):
+                    self.process_subject(graph, s, nodemap)
+                stack = list(roots)
+                reached.update(roots)
+                while stack:
+                    for o in graph.objects(stack.pop()):
+                        if isinstance(o, BNode) and o not in reached:
+                            reached.add(o)
+                            stack.append(o)
+                rest = sorted(subjects - reached, key=sort_key)
+                if not rest:
+                    return list(nodemap.values())
+                roots = rest[:1]  # a blank node only other blank nodes in a cycle refer to
+
+    ctx = Context(context)
+    converter = _Converter(ctx, False, False)
+    converter.use_native_types = False
+    result = converter.convert(graph)
+    if isinstance(result, list):
+        result = {ctx.get_key("@graph"): result}
+    result["@context"] = context  # as rdflib's from_rdf does
+    return result
 
 
 def jsonld_text(graph: Graph) -> str:
     """JSON-LD compacted with kgtool's context, embedded so that no reader fetches it."""
     context = jsonld_context()
-    data = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=False))
+    data = _natives(_jsonld_nodes(_legal_bnodes(graph), context))
     nodes = data.get("@graph", []) if isinstance(data, dict) else data
     if isinstance(data, dict) and "@graph" not in data:
         nodes = [{k: v for k, v in data.items() if k != "@context"}] if len(data) > 1 else []

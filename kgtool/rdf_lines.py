@@ -5,7 +5,8 @@ written as terms.nt_term writes it, so that the same term always has the same te
 can be compared, hashed and partitioned as strings. Lines as kgtool writes them take a fast
 path (a split); anything else (escapes, other spacing, comments) is tokenized properly.
 N-Triples and N-Quads are read in chunks of whole lines (``line_chunks``) so that several
-processes can canonicalize them; other formats are parsed by pyoxigraph.
+processes can canonicalize them; each chunk is first checked by pyoxigraph's strict parser, as
+rdfload (kgtool's one reader) checks every file. Other formats are read by rdfload.iter_quads.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .terms import escape_string
 #: file suffix -> how to read it
 LINE_FORMATS = {".nt": "nt", ".nq": "nq"}
 PARSED_FORMATS = {".ttl": "ttl", ".turtle": "ttl", ".trig": "trig", ".jsonld": "jsonld", ".json": "jsonld",
-                  ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".n3": "n3"}
+                  ".rdf": "xml", ".owl": "xml", ".xml": "xml"}
 RDF_SUFFIXES = tuple(LINE_FORMATS) + tuple(PARSED_FORMATS)
 
 _IRI = r"<[^<>\"{}|^`\\\x00-\x20]*(?:\\[uU][0-9A-Fa-f]{4,8}[^<>\"{}|^`\\\x00-\x20]*)*>"
@@ -36,7 +37,7 @@ _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL
 
 
 _EXPLICIT = {"nt": "nt", "ntriples": "nt", "nq": "nq", "nquads": "nq", "ttl": "ttl", "turtle": "ttl",
-             "trig": "trig", "jsonld": "jsonld", "json-ld": "jsonld", "xml": "xml", "rdfxml": "xml", "n3": "n3"}
+             "trig": "trig", "jsonld": "jsonld", "json-ld": "jsonld", "xml": "xml", "rdfxml": "xml"}
 
 
 def file_kind(path: Path, explicit: str | None = None) -> str:
@@ -178,6 +179,39 @@ _CANONICAL = re.compile(
 )
 
 
+def check_chunk(data: bytes, name: str, first_line: int) -> None:
+    """Parse a chunk of whole N-Triples/N-Quads lines strictly (pyoxigraph, as rdfload does);
+    InputError names the file, line and column of the first error."""
+    import pyoxigraph as ox
+
+    nt = name.lower().removesuffix(".gz").endswith(".nt")
+    fmt = ox.RdfFormat.N_TRIPLES if nt else ox.RdfFormat.N_QUADS
+    rdf12 = b"<<" in data or b"--ltr" in data or b"--rtl" in data
+    try:
+        for q in ox.parse(data, format=fmt):
+            if rdf12 and (type(q.object) is ox.Triple or (type(q.object) is ox.Literal and q.object.direction)):
+                raise _rdf12_error(data, name, first_line, type(q.object) is ox.Literal)
+    except SyntaxError as e:
+        msg = re.sub(r"^Parser error[^:]*: ", "",
+                     " ".join(str(e.msg or e).split()))[:300]
+        line = None if e.lineno is None else first_line + e.lineno - 1
+        raise InputError(f"cannot parse as {'nt' if nt else 'nquads'}: {msg}", source=name, line=line,
+                         column=e.offset if line is not None else None) from None
+
+
+def _rdf12_error(data: bytes, name: str, first_line: int, direction: bool) -> InputError:
+    """The error rdfload gives for RDF 1.2 terms, with the line and column of the first one."""
+    from .rdfload import RDF12_SYNTAX
+
+    what = "directional language tags" if direction else "triple terms"
+    for i, line in enumerate(data.decode("utf-8", "replace").split("\n")):
+        m = RDF12_SYNTAX.search(line)
+        if m:
+            return InputError(f"RDF 1.2 {what} are not supported", source=name, line=first_line + i,
+                              column=m.start() + 1)
+    return InputError(f"RDF 1.2 {what} are not supported", source=name)
+
+
 def canonical_chunk(data: bytes, name: str, first_line: int) -> list[str]:
     """The canonical lines of a chunk of whole lines (each ending in a newline); InputError
     names the first bad line."""
@@ -185,6 +219,7 @@ def canonical_chunk(data: bytes, name: str, first_line: int) -> list[str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise InputError("not valid UTF-8", source=name, line=first_line + data.count(b"\n", 0, e.start)) from None
+    check_chunk(data, name, first_line)
     out = []
     fullmatch = _CANONICAL.fullmatch
     for i, line in enumerate(text.split("\n")):
@@ -232,11 +267,13 @@ def line_chunks(path: Path, size: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
 
 
 def parsed_lines(path: Path, kind: str) -> Iterator[str]:
-    """Canonical lines of a file in a syntax that needs a real parser (Turtle, JSON-LD, ...)."""
+    """Canonical lines of a file in a syntax that needs a real parser (Turtle, JSON-LD, ...),
+    read by rdfload.iter_quads (strict, gzip streamed, no remote contexts)."""
     import pyoxigraph as ox
 
-    formats = {"ttl": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD,
-               "xml": ox.RdfFormat.RDF_XML, "n3": ox.RdfFormat.N3}
+    from .rdfload import iter_quads
+
+    formats = {"ttl": "turtle", "trig": "trig", "jsonld": "json-ld", "xml": "xml", "nt": "nt", "nq": "nquads"}
     cache: dict = {}
 
     def term(t) -> str:
@@ -257,16 +294,5 @@ def parsed_lines(path: Path, kind: str) -> Iterator[str]:
             cache[t] = text
         return text
 
-    try:
-        with open(path, "rb") as raw:
-            gz = raw.read(2) == b"\x1f\x8b"
-            raw.seek(0)
-            stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
-            for q in ox.parse(stream, format=formats[kind], base_iri=path.resolve().as_uri()):
-                yield f"{term(q.subject)} {term(q.predicate)} {term(q.object)} .\n"
-    except SyntaxError as e:
-        raise InputError(f"cannot parse as {kind}: {' '.join(str(e).split())[:300]}", source=str(path)) from None
-    except FileNotFoundError:
-        raise InputError("no such file", source=str(path)) from None
-    except (OSError, EOFError) as e:
-        raise InputError(f"cannot read ({e})", source=str(path)) from None
+    for q in iter_quads(path, formats[kind]):
+        yield f"{term(q.subject)} {term(q.predicate)} {term(q.object)} .\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from rdflib import BNode, Literal, URIRef
@@ -13,6 +14,8 @@ _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _PN_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+# BLANK_NODE_LABEL of N-Triples/Turtle, ASCII part (other labels are hashed, see bnode_label)
+_BNODE_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
 _DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 
 XSD_STRING = str(XSD.string)
@@ -26,6 +29,14 @@ def _escape_char(m: re.Match[str]) -> str:
 def escape_string(value: str) -> str:
     """The body of a double-quoted N-Triples/Turtle string."""
     return _NEEDS_ESCAPE.sub(_escape_char, value)
+
+
+def bnode_label(label: str) -> str:
+    """A legal blank node label for ``label``: itself when it is one, else a stable hash of it
+    (so that the same node keeps one label and two nodes never share one)."""
+    if _BNODE_LABEL.match(label):
+        return label
+    return "h" + hashlib.sha256(label.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def iri_ref(iri: str) -> str:
@@ -46,7 +57,7 @@ def nt_term(term: Node) -> str:
             return f"{body}^^{iri_ref(str(term.datatype))}"
         return body
     if isinstance(term, BNode):
-        return f"_:{term}"
+        return f"_:{bnode_label(term)}"
     raise TypeError(f"cannot write {term!r} as an RDF term")
 
 

@@ -74,12 +74,11 @@ class Report:
 
 def load_shapes(path: str | Path | None = None) -> Graph:
     """The shapes graph: kgtool's own unless another file or folder of .ttl files is given."""
-    g = Graph()
+    from .rdfload import read_graph
+
     p = Path(path) if path else shapes_file()
     files = sorted(p.glob("*.ttl")) if p.is_dir() else [p]
-    for f in files:
-        g.parse(f, format="turtle")
-    return g
+    return read_graph(files, "turtle")
 
 
 def _short(node: Node | None, fmt: TurtleTerms) -> str | None:

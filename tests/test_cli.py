@@ -149,7 +149,7 @@ def test_validate_exit_codes_and_formats(tmp_path):
     garbage = tmp_path / "garbage.ttl"
     garbage.write_text("this is <not turtle")
     r = run("validate", str(garbage))
-    assert r.exit_code == 2 and "garbage.ttl: cannot parse as turtle" in r.stderr
+    assert r.exit_code == 2 and "garbage.ttl:1:1: cannot parse as turtle" in r.stderr
     r = run("validate", str(tmp_path / "graph.xyz"))
     assert r.exit_code == 2
 

@@ -60,7 +60,7 @@ def test_a_file_that_does_not_parse_leaves_the_old_graph(small_graph, tmp_path):
         before = graphs(store)
         good = small_graph.read_text(encoding="utf-8")
         small_graph.write_text(good + "\n<https://x.org/a> <https://x.org/b> \"unterminated .\n", encoding="utf-8")
-        with pytest.raises(InputError, match=r"small\.ttl: cannot parse as turtle: .*line"):
+        with pytest.raises(InputError, match=r"small\.ttl:\d+:\d+: cannot parse as turtle"):
             store.load(small_graph)
         assert graphs(store) == before
 
@@ -71,7 +71,7 @@ def test_a_new_file_that_fails_part_way_leaves_no_graph(small_graph, tmp_path):
     broken.write_text("".join(lines[:50]) + "<https://x.org/a> <https://x.org/b> .\n" + "".join(lines[50:]))
     with open_store(tmp_path / "kg.db", create=True) as store:
         store.load(small_graph)
-        with pytest.raises(InputError, match=r"broken\.nt: cannot parse as nt: .*line 51"):
+        with pytest.raises(InputError, match=r"broken\.nt:51:\d+: cannot parse as nt"):
             store.load(broken)
         assert graphs(store) == {file_graph_iri(small_graph): len(rec.graph_triples())}
         assert file_graph_iri(broken) not in store.graphs()
@@ -107,7 +107,7 @@ def test_quads_gzip_and_jsonld_inputs(tmp_path, data_dir):
 def test_a_first_load_that_fails_leaves_no_empty_store(tmp_path):
     bad = tmp_path / "bad.nt"
     bad.write_text("<https://x.org/a> <https://x.org/b> .\n")
-    with pytest.raises(InputError, match="bad.nt: cannot parse as nt"):
+    with pytest.raises(InputError, match=r"bad\.nt:1:\d+: cannot parse as nt"):
         with open_store(tmp_path / "new.db", create=True) as store:
             store.load(bad)
     assert not (tmp_path / "new.db").exists()
@@ -189,7 +189,7 @@ def test_replacing_a_graph_that_is_most_of_the_store_rebuilds_it(small_graph, tm
         assert sorted(map(tuple, after_small)) == sorted(map(tuple, before_small))
         # A broken file on the rebuild path leaves the old store whole and no half-built copy.
         changed.write_text("".join(lines[:20]) + "<https://x.org/a> .\n", encoding="utf-8")
-        with pytest.raises(InputError, match="changed.nt: cannot parse as nt"):
+        with pytest.raises(InputError, match=r"changed\.nt:\d+:\d+: cannot parse as nt"):
             store.load(changed, graph=file_graph_iri(small_graph))
         assert graphs(store) == {file_graph_iri(small_graph): len(lines) - 5, file_graph_iri(small): 3}
         assert store.graphs()[file_graph_iri(small_graph)]["triples"] == len(lines) - 5
@@ -224,7 +224,7 @@ def test_replacing_a_small_graph_deletes_it_in_place(small_graph, tmp_path):
         assert store.store is database  # no rebuild
         assert graphs(store) == {file_graph_iri(small_graph): len(lines), file_graph_iri(small): 4}
         small.write_text("".join(lines[:2]) + "<https://x.org/a> .\n", encoding="utf-8")
-        with pytest.raises(InputError, match="small.nt: cannot parse as nt"):
+        with pytest.raises(InputError, match=r"small\.nt:\d+:\d+: cannot parse as nt"):
             store.load(small)
         assert graphs(store) == {file_graph_iri(small_graph): len(lines), file_graph_iri(small): 4}
 

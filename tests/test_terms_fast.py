@@ -58,5 +58,15 @@ def test_canonical_lines(line, expected):
 
 
 def test_bad_chunk_line_is_named():
-    with pytest.raises(InputError, match=r"f.nt:11: not an N-Triples"):
-        canonical_chunk(b"<a> <b> <c> .\nnot rdf\n", "f.nt", 10)
+    with pytest.raises(InputError, match=r"f.nt:11:1: cannot parse as nt"):
+        canonical_chunk(b"<http://a> <http://b> <http://c> .\nnot rdf\n", "f.nt", 10)
+
+
+@pytest.mark.parametrize("bad, column", [
+    (b"<a> <http://b> <http://c> .\n", 1),  # a relative IRI
+    (b'<http://a> <http://b> "a\\zb" .\n', 25),  # an escape N-Triples does not have
+    (b"<http://a> <http://b> <http://c d> .\n", 23),  # a space in an IRI
+])
+def test_chunks_are_read_strictly(bad, column):
+    with pytest.raises(InputError, match=rf"^f.nt:2:{column}: cannot parse as nt"):
+        canonical_chunk(b"<http://a> <http://b> <http://c> .\n" + bad, "f.nt", 1)

@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
-from rdflib import Graph
-
 from ..errors import UsageError
 from .layout import RDF_SUFFIXES
 from .negotiate import OFFERS, choose
@@ -60,11 +58,9 @@ def site_base(site_dir: Path) -> str:
     void = site_dir / "void.ttl"
     if not void.is_file():
         raise UsageError(f"{site_dir} has no void.ttl; is it a folder written by 'kgtool site'?")
-    g = Graph()
-    try:
-        g.parse(void, format="turtle")
-    except Exception as e:  # rdflib raises many types for bad syntax
-        raise UsageError(f"{void}: cannot parse as Turtle: {' '.join(str(e).split())[:200]}") from None
+    from ..rdfload import read_graph
+
+    g = read_graph([void], "turtle")
     spaces = sorted(str(o) for o in g.objects(None, VOID.uriSpace))
     if not spaces:
         raise UsageError(f"{void} names no void:uriSpace; rebuild the site with 'kgtool site'")
