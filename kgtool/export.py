@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterable
-from urllib.parse import quote
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
@@ -207,9 +206,14 @@ def parse_formats(spec: str | Iterable[str]) -> list[Format]:
     return out
 
 
+_NOT_IN_IRI_SEGMENT = re.compile(r'[\x00-\x20<>"{}|^`\\%#?/\x7f]')
+
+
 def graph_name(base: str, stem: str) -> URIRef:
-    """The named graph an export of ``stem`` goes into (used by N-Quads)."""
-    return URIRef(f"{base}graph/{quote(stem, safe='')}")  # a file name may hold a space: not in an IRI
+    """The named graph an export of ``stem`` goes into (used by N-Quads); characters an IRI
+    path segment cannot hold (a space in 'my dump.csv') are percent-encoded, others (é) kept."""
+    segment = _NOT_IN_IRI_SEGMENT.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), stem)
+    return URIRef(f"{base}graph/{segment}")
 
 
 def write_exports(graph: Graph, out_dir: Path, stem: str, formats: list[Format], base: str) -> list[Path]:
