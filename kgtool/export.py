@@ -126,8 +126,11 @@ def parse_formats(spec: str | Iterable[str]) -> list[Format]:
 
 
 def graph_name(base: str, stem: str) -> URIRef:
-    """The named graph an export of ``stem`` goes into (used by N-Quads)."""
-    return URIRef(f"{base}graph/{stem}")
+    """The named graph an export of ``stem`` goes into (used by N-Quads); the stem is
+    percent-encoded, so that any file name ('my dump') gives a valid IRI."""
+    from .iris import quote_segment
+
+    return URIRef(f"{base}graph/{quote_segment(stem)}")
 
 
 def write_exports(graph: Graph, out_dir: Path, stem: str, formats: list[Format], base: str) -> list[Path]:

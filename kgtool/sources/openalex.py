@@ -141,17 +141,31 @@ def parse_record(obj: Any, source: str, where: str = "") -> tuple[Work, list[Cit
     return work, [Citation(citing=work, cited=cited_by_id(r), creation=creation, label_source=NAME) for r in refs]
 
 
+def is_json_value(line: str) -> bool:
+    """True when a line holds a whole JSON value (JSON Lines), not the start of a document."""
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def iter_line(line: str, source: str, n: int) -> Iterator[tuple[Work, list[Citation]]]:
+    """The records of line ``n`` of a JSON Lines file (a work, or an API page on one line)."""
+    if not line.strip():
+        return
+    try:
+        doc = json.loads(line)
+    except ValueError as e:
+        raise InputError(f"not valid JSON ({e})", source=source, line=n) from None
+    yield from _document(doc, f"{source}:{n}", "")
+
+
 def iter_records(text: str, source: str) -> Iterator[tuple[Work, list[Citation]]]:
     """The records of a saved file: one Work, an API /works page, or JSON Lines (a snapshot, where
     a line may also hold a page). Errors name the line (JSON Lines) or the work's position."""
-    stripped = text.lstrip()
-    first = stripped.split("\n", 1)[0]
-    try:
-        json.loads(first)
-        lines = len(stripped.strip().split("\n")) > 1
-    except ValueError:
-        lines = False
-    if not lines:
+    lines = text.strip().split("\n")
+    if len(lines) < 2 or not is_json_value(lines[0]):
         try:
             doc = json.loads(text)
         except ValueError as e:
@@ -159,13 +173,7 @@ def iter_records(text: str, source: str) -> Iterator[tuple[Work, list[Citation]]
         yield from _document(doc, source, "")
         return
     for n, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-        except ValueError as e:
-            raise InputError(f"not valid JSON ({e})", source=source, line=n) from None
-        yield from _document(doc, f"{source}:{n}", "")
+        yield from iter_line(line, source, n)
 
 
 def _document(doc: Any, source: str, where: str) -> Iterator[tuple[Work, list[Citation]]]:
@@ -304,14 +312,6 @@ def read_saved(data: bytes, name: str) -> Bundle:
     for work, refs in iter_records(txt, name):
         works.append(work)
         cites += refs
-    media = "application/x-ndjson" if _is_json_lines(txt) else "application/json"
+    media = "application/json" if is_json_value(txt) else "application/x-ndjson"
     src = SourceInfo(name=name, sha256=sha256_hex(data), media_type=media)
     return Bundle(source=src, works=tuple(works), citations=tuple(cites))
-
-
-def _is_json_lines(txt: str) -> bool:
-    try:
-        json.loads(txt)
-        return False
-    except ValueError:
-        return True
