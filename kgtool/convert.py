@@ -78,8 +78,9 @@ class SqlEngine(Protocol):
 
     def load_csv(self, table: str, path: Path, names: list[str], compressed: bool, source: str) -> None: ...
     def load_rows(self, table: str, columns: dict[str, tuple[str, list]]) -> None: ...
-    def create(self, table: str, sql: str) -> None: ...
+    def create(self, table: str, sql: str, ordered: bool = False) -> None: ...
     def rows(self, sql: str) -> list[tuple]: ...
+    def batches(self, sql: str, size: int) -> Iterator[list]: ...
     def lines(self, sql: str) -> Iterator[bytes]: ...
     def sha256_hex(self, expr: str) -> str: ...
     def matches(self, expr: str, pattern: str) -> str: ...
@@ -87,6 +88,8 @@ class SqlEngine(Protocol):
     def explode(self, expr: str) -> str: ...
     def text(self, value: str) -> str: ...
     def close(self) -> None: ...
+
+    range_rows: int | None  # citations written per query (each sorted on its own); None: one query
 
 
 def default_stem(path: str | Path) -> str:
@@ -204,7 +207,7 @@ def convert_dump(
         meter = ProgressMeter(progress, f"writing {name}", total, unit="triples")
         try:
             writer.write(formatter.block(head).encode("utf-8"), len(head))
-            for sql in (job.work_lines_sql(tail), job.citation_lines_sql(plan, tail)):
+            for sql in [job.work_lines_sql(tail), *job.citation_lines_sql(plan, tail)]:
                 for data in eng.lines(sql):
                     n = data.count(b"\n")
                     if kind == "ttl":
@@ -256,33 +259,37 @@ class _Job:
 
         records = eng.rows("SELECT count(*) FROM raw")[0][0]
         self.citations = records
-        fields = [f for (f,) in eng.rows(f"SELECT DISTINCT {c('citing')} FROM raw UNION SELECT DISTINCT {c('cited')} FROM raw")]
-        self.progress(f"parsing {len(fields):,} distinct id fields of {records:,} rows")
-        meter = ProgressMeter(self.progress, "parsing id fields", len(fields), unit="fields")
-        paths, iri_texts, dois, arxivs, extras, bad = [], [], [], [], [], None
-        term, base = self.encoder.term, self.base
-        for i, f in enumerate(fields):
-            try:
-                w = opencitations.parse_ids(opencitations._value(f, name, "citing"), name, "citing") if f else None
-            except InputError:
-                w = None
-            if w is None:
-                bad = f if bad is None else bad
-                paths.append(None), iri_texts.append(None), dois.append(None), arxivs.append(None), extras.append([])
-                continue
-            t = work_terms(w, base)  # the mapping's terms; its lines come from work_plan's templates
-            paths.append(iris.work_path(w))
-            iri_texts.append(term(t.iri))
-            dois.append(term(t.doi) if t.doi is not None else None)
-            arxivs.append(term(t.arxiv) if t.arxiv is not None else None)
-            extras.append([term(x) for x in t.extra_ids])
-            if i % 4096 == 0:
-                meter.update(i, None, i)
-        if bad is not None:
-            self._raise_row(f"{c('citing')} = {eng.text(bad)} OR {c('cited')} = {eng.text(bad)}", col)
-        eng.load_rows("fields", {"f": ("VARCHAR", fields), "path": ("VARCHAR", paths), "work": ("VARCHAR", iri_texts),
-                                 "doi": ("VARCHAR", dois), "arxiv": ("VARCHAR", arxivs),
-                                 "extras": ("VARCHAR[]", extras)})
+        eng.create("idf", f"SELECT DISTINCT {c('citing')} AS f FROM raw UNION SELECT DISTINCT {c('cited')} FROM raw")
+        total = eng.rows("SELECT count(*) FROM idf")[0][0]
+        self.progress(f"parsing {total:,} distinct id fields of {records:,} rows")
+        meter = ProgressMeter(self.progress, "parsing id fields", total, unit="fields")
+        term, base, bad, done = self.encoder.term, self.base, None, 0
+        for fields in eng.batches("SELECT f FROM idf", _BATCH):  # in batches: Python's memory stays small
+            paths, iri_texts, dois, arxivs, extras = [], [], [], [], []
+            for f in fields:
+                try:
+                    v = f.strip() if "=>" not in f and "; " not in f else opencitations._value(f, name, "citing")
+                    w = opencitations.parse_ids(v, name, "citing") if v else None
+                except InputError:
+                    w = None
+                if w is None:
+                    bad = f if bad is None else bad
+                    paths.append(None), iri_texts.append(None), dois.append(None), arxivs.append(None)
+                    extras.append([])
+                    continue
+                t = work_terms(w, base)  # the mapping's terms; its lines come from work_plan's templates
+                paths.append(iris.work_path(w))
+                iri_texts.append(term(t.iri))
+                dois.append(term(t.doi) if t.doi is not None else None)
+                arxivs.append(term(t.arxiv) if t.arxiv is not None else None)
+                extras.append([term(x) for x in t.extra_ids])
+            if bad is not None:
+                self._raise_row(f"{c('citing')} = {eng.text(bad)} OR {c('cited')} = {eng.text(bad)}", col)
+            eng.load_rows("fields", {"f": ("VARCHAR", fields), "path": ("VARCHAR", paths),
+                                     "work": ("VARCHAR", iri_texts), "doi": ("VARCHAR", dois),
+                                     "arxiv": ("VARCHAR", arxivs), "extras": ("VARCHAR[]", extras)})
+            done += len(fields)
+            meter.update(done, None, done)
         lookups = (("creation", creation_literal, opencitations.parse_creation),
                    ("timespan", duration_literal, opencitations.parse_timespan))
         for field, literal, parse in lookups:
@@ -324,7 +331,8 @@ class _Job:
             else:
                 cond = " AND ".join(f"{f} IS NOT NULL" for f in sorted(t.when)) or "true"
                 selects.append(f"SELECT path, {expr} AS line FROM fields WHERE {cond}")
-        eng.create("works", f"SELECT min(path) AS path, line FROM ({' UNION ALL '.join(selects)}) GROUP BY line")
+        # Each line's subject is its work: deduplicating (path, line) pairs is enough.
+        eng.create("works", f"SELECT DISTINCT path, line FROM ({' UNION ALL '.join(selects)})")
         eng.create("cit", f"""
             SELECT r.rn, a.path AS citing_path, b.path AS cited_path, a.work AS citing, b.work AS cited,
                    cr.t AS creation, ts.t AS timespan,
@@ -401,8 +409,10 @@ class _Job:
         eng.load_rows("byid", {"oa": ("VARCHAR", missing), "path": ("VARCHAR", paths), "iri": ("VARCHAR", texts),
                                "lines": ("VARCHAR[]", byid_lines)})
         # A line shared by two works (an author known by ORCID) is written once, with the first.
-        eng.create("works", "SELECT min(path) AS path, line FROM (SELECT path, line FROM rec_lines "
-                            f"UNION ALL SELECT path, {eng.explode('lines')} AS line FROM byid) GROUP BY line")
+        eng.create("works", "SELECT path, line FROM (SELECT path, line, row_number() OVER "
+                            "(PARTITION BY line ORDER BY path) AS k FROM (SELECT DISTINCT path, line FROM "
+                            "(SELECT path, line FROM rec_lines "
+                            f"UNION ALL SELECT path, {eng.explode('lines')} AS line FROM byid))) WHERE k = 1")
         cited_iri = f"{eng.text('<' + self.base)} || ids.path || '>'"
         eng.create("cit", f"""
             SELECT c.rn, c.citing_path, coalesce(ids.path, b.path) AS cited_path, c.citing,
@@ -422,11 +432,13 @@ class _Job:
                  for f in ("creation", "timespan", "oci")}
         # As the build path merges them (resolve.merge_citations): the pair's first row's values,
         # filled from later rows where empty; a flag set by any row; a work citing itself dropped.
+        # seq numbers the citations in input order, so that they can be written range by range.
         eng.create("c", f"""
-            SELECT citing_path, cited_path, min(citing) AS citing, min(cited) AS cited, min(rn) AS prn,
-                   {first['creation']}, {first['timespan']}, {first['oci']},
-                   bool_or(author_self) AS author_self, bool_or(journal_self) AS journal_self, {node} AS node
-            FROM cit WHERE citing_path <> cited_path GROUP BY citing_path, cited_path""")
+            SELECT *, row_number() OVER (ORDER BY prn) AS seq FROM (
+              SELECT citing_path, cited_path, min(citing) AS citing, min(cited) AS cited, min(rn) AS prn,
+                     {first['creation']}, {first['timespan']}, {first['oci']},
+                     bool_or(author_self) AS author_self, bool_or(journal_self) AS journal_self, {node} AS node
+              FROM cit WHERE citing_path <> cited_path GROUP BY citing_path, cited_path)""")
         sums = " + ".join(f"count(*) FILTER (WHERE {_condition(t.when)})" for t in plan.templates)
         works = eng.rows("SELECT count(*) FROM works")[0][0]
         self.citations = eng.rows("SELECT count(*) FROM c")[0][0]
@@ -435,11 +447,17 @@ class _Job:
     def work_lines_sql(self, tail: str) -> str:
         return f"SELECT line || {self.eng.text(tail)} AS line FROM works ORDER BY path, line"
 
-    def citation_lines_sql(self, plan: CitationPlan, tail: str) -> str:
+    def citation_lines_sql(self, plan: CitationPlan, tail: str) -> list[str]:
+        """Queries giving one row per citation (its lines, in template order), in input order:
+        range by range where the engine sorts each range in memory (bounded), else one sort."""
         eng = self.eng
-        selects = [f"SELECT prn, {k} AS k, {_concat_sql(eng, t)} || {eng.text(tail)} AS line FROM c "
-                   f"WHERE {_condition(t.when)}" for k, t in enumerate(plan.templates)]
-        return f"SELECT line FROM ({' UNION ALL '.join(selects)}) ORDER BY prn, k"
+        parts = [f"CASE WHEN {_condition(t.when)} THEN {_concat_sql(eng, t)} || {eng.text(tail)} ELSE '' END"
+                 for t in plan.templates]
+        select = f"SELECT {' || '.join(parts)} AS line FROM c"
+        if not eng.range_rows:
+            return [f"{select} ORDER BY seq"]
+        step = eng.range_rows
+        return [f"{select} WHERE seq > {a} AND seq <= {a + step} ORDER BY seq" for a in range(0, self.citations, step)]
 
 
 def _concat_sql(eng: SqlEngine, t: LineTemplate) -> str:

@@ -16,15 +16,18 @@ _LINE = re.compile(r"\bLine: (\d+)|\bline (\d+)", re.IGNORECASE)
 
 
 class DuckDBEngine:
+    range_rows = 1 << 17  # citations sorted and written per query: about 100 MB of lines
+
     def __init__(self, scratch: Path, memory_limit: str, threads: int | None):
-        self.con = duckdb.connect(":memory:")
+        # A database file in the scratch folder: tables leave memory when the buffer pool is full.
+        self.con = duckdb.connect(str(scratch / "convert.duckdb"))
         try:
             self.con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
             self.con.execute(f"SET temp_directory = '{_quote(str(scratch))}'")
             if threads:
                 self.con.execute(f"SET threads = {int(threads)}")
             self.con.execute("SET enable_progress_bar = false")
-            # Sorted output gets its order from ORDER BY; intermediate tables need none.
+            # Order comes from ORDER BY where it matters (ordered=True); elsewhere DuckDB may spill freely.
             self.con.execute("SET preserve_insertion_order = false")
         except duckdb.Error as e:
             self.con.close()
@@ -36,10 +39,9 @@ class DuckDBEngine:
                f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
                f"strict_mode = true, null_padding = false, compression = '{'gzip' if compressed else 'none'}')")
         try:
-            # The file's row order is kept here (and becomes rowid): it orders the citations.
-            self.con.execute("SET preserve_insertion_order = true")
+            self._ordered(True)  # the file's row order becomes rowid
             self.con.execute(sql)
-            self.con.execute("SET preserve_insertion_order = false")
+            self._ordered(False)
         except duckdb.Error as e:
             msg = _first_line(e)
             m = _LINE.search(str(e))
@@ -61,11 +63,29 @@ class DuckDBEngine:
         finally:
             self.con.unregister("_incoming")
 
-    def create(self, table: str, sql: str) -> None:
-        self._run(f"CREATE TABLE {table} AS {sql}")
+    def create(self, table: str, sql: str, ordered: bool = False) -> None:
+        self._ordered(ordered)
+        try:
+            self._run(f"CREATE TABLE {table} AS {sql}")
+        finally:
+            self._ordered(False)
+
+    def _ordered(self, on: bool) -> None:
+        self.con.execute(f"SET preserve_insertion_order = {'true' if on else 'false'}")
 
     def rows(self, sql: str) -> list[tuple]:
         return self._run(sql).fetchall()
+
+    def batches(self, sql: str, size: int) -> Iterator[list]:
+        """The first column of a query's rows, ``size`` at a time (from a second connection, so that
+        tables can be written meanwhile)."""
+        cur = self.con.cursor()
+        try:
+            cur.execute(sql)
+            while rows := cur.fetchmany(size):
+                yield [r[0] for r in rows]
+        finally:
+            cur.close()
 
     def lines(self, sql: str) -> Iterator[bytes]:
         """The query's one text column, as the bytes of its values one after another."""

@@ -30,6 +30,8 @@ def _spark():
 
 
 class SparkEngine:
+    range_rows = None  # one distributed sort
+
     def __init__(self, scratch: Path, memory_limit: str | None, threads: int | None, master: str | None):
         SparkSession, self.types = _spark()
         self.scratch = scratch
@@ -81,11 +83,21 @@ class SparkEngine:
             df = self._frames[table].unionByName(df)
         self._view(table, df.persist())
 
-    def create(self, table: str, sql: str) -> None:
+    def create(self, table: str, sql: str, ordered: bool = False) -> None:
         self._view(table, self._sql(sql).persist())
 
     def rows(self, sql: str) -> list[tuple]:
         return [tuple(r) for r in self._sql(sql).collect()]
+
+    def batches(self, sql: str, size: int) -> Iterator[list]:
+        chunk: list = []
+        for row in self._sql(sql).toLocalIterator():
+            chunk.append(row[0])
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
     def lines(self, sql: str) -> Iterator[bytes]:
         chunk: list[str] = []
