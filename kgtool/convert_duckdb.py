@@ -11,12 +11,12 @@ import pyarrow as pa
 
 from .errors import InputError, KgtoolError, UsageError
 
-_BATCH_ROWS = 1 << 16
+_BATCH_ROWS = 1 << 13  # rows of lines per Arrow batch: ~8 MB (the writer queues a few)
 _LINE = re.compile(r"\bLine: (\d+)|\bline (\d+)", re.IGNORECASE)
 
 
 class DuckDBEngine:
-    range_rows = 1 << 17  # citations sorted and written per query: about 100 MB of lines
+    range_rows = 1 << 16  # citations sorted and written per query: about 60 MB of lines
 
     def __init__(self, scratch: Path, memory_limit: str, threads: int | None):
         # A database file in the scratch folder: tables leave memory when the buffer pool is full.
