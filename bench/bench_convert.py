@@ -94,7 +94,7 @@ import duckdb, hashlib, sys
 path, out = sys.argv[1], sys.argv[2]
 B = "https://w3id.org/kgtool/data/"
 sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
-con = duckdb.connect(); con.execute("SET memory_limit='256MB'")
+con = duckdb.connect(); con.execute("SET memory_limit='1GB'; SET preserve_insertion_order=false")
 con.execute(f"SET temp_directory='{out}.tmp'")
 lines = [f"<{B}source/sha256-{sha}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/prov#Entity> .",
          f'<{B}source/sha256-{sha}> <http://purl.org/dc/terms/title> "{path}" .',
@@ -118,7 +118,7 @@ wl AS (SELECT DISTINCT path, line FROM (
       SELECT path, '<{B}' || path || '> {T} <http://purl.org/spar/fabio/Expression> .' AS line FROM w
       UNION ALL SELECT path, '<{B}' || path || '> {D} {S} .' FROM w
       UNION ALL SELECT path, '<{B}' || path || '> <http://prismstandard.org/namespaces/basic/2.0/doi> "' || doi || '" .' FROM w WHERE doi IS NOT NULL
-      UNION ALL SELECT path, '<{B}' || path || '> <http://purl.org/dc/terms/identifier> "omid:' || omid || '" .' FROM w WHERE doi IS NOT NULL
+      UNION ALL SELECT path, '<{B}' || path || '> <http://purl.org/dc/terms/identifier> "omid:' || omid || '" .' FROM w
       UNION ALL SELECT path, '<{B}' || path || '> <http://purl.org/dc/terms/identifier> "pmid:' || pmid || '" .' FROM w WHERE pmid IS NOT NULL)),
 cl AS (
       SELECT prn, 0 AS k, '<{B}' || ap || '> {C}cites> <{B}' || bp || '> .' AS line FROM c

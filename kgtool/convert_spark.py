@@ -37,7 +37,6 @@ class SparkEngine:
         self.scratch = scratch
         builder = (SparkSession.builder.appName("kgtool convert")
                    .master(master or f"local[{threads or os.cpu_count() or 1}]")
-                   .config("spark.local.dir", str(scratch))
                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                    .config("spark.log.level", "ERROR")
                    .config("spark.sql.shuffle.partitions", str(max(2, (threads or os.cpu_count() or 1) * 2)))
@@ -49,6 +48,9 @@ class SparkEngine:
         except Exception as e:  # Py4J / JVM start-up errors
             raise KgtoolError(f"cannot start Spark: {_first_line(e)}") from None
         self.spark.sparkContext.setLogLevel("ERROR")
+        # Spark spills to its own spark.local.dir (default: the system's temporary folder), which it
+        # removes at shutdown; pointing it into kgtool's scratch folder made the JVM recreate that
+        # folder after kgtool had removed it.
         self._frames: dict[str, object] = {}
 
     def load_csv(self, table: str, path: Path, names: list[str], compressed: bool, source: str) -> None:
