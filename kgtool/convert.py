@@ -453,11 +453,14 @@ class _Job:
         eng = self.eng
         parts = [f"CASE WHEN {_condition(t.when)} THEN {_concat_sql(eng, t)} || {eng.text(tail)} ELSE '' END"
                  for t in plan.templates]
-        select = f"SELECT {' || '.join(parts)} AS line FROM c"
         if not eng.range_rows:
-            return [f"{select} ORDER BY seq"]
+            return [f"SELECT {' || '.join(parts)} AS line FROM c ORDER BY seq"]
+        # The citations stored in input order once (a sort of the table, which spills), then read
+        # range by range in storage order: no sort of the lines themselves.
+        eng.create("c_ord", "SELECT * FROM c ORDER BY seq", ordered=True)
         step = eng.range_rows
-        return [f"{select} WHERE seq > {a} AND seq <= {a + step} ORDER BY seq" for a in range(0, self.citations, step)]
+        return [f"SELECT {' || '.join(parts)} AS line FROM c_ord WHERE seq > {a} AND seq <= {a + step}"
+                for a in range(0, self.citations, step)]
 
 
 def _concat_sql(eng: SqlEngine, t: LineTemplate) -> str:

@@ -16,7 +16,7 @@ _LINE = re.compile(r"\bLine: (\d+)|\bline (\d+)", re.IGNORECASE)
 
 
 class DuckDBEngine:
-    range_rows = 1 << 16  # citations sorted and written per query: about 60 MB of lines
+    range_rows = 1 << 16  # citations written per query (about 60 MB of lines)
 
     def __init__(self, scratch: Path, memory_limit: str, threads: int | None):
         # A database file in the scratch folder: tables leave memory when the buffer pool is full.
@@ -88,7 +88,9 @@ class DuckDBEngine:
             cur.close()
 
     def lines(self, sql: str) -> Iterator[bytes]:
-        """The query's one text column, as the bytes of its values one after another."""
+        """The query's one text column, as the bytes of its values one after another (in the
+        order of an ORDER BY, else of the table's storage)."""
+        self._ordered(True)
         try:
             reader = self.con.sql(sql).to_arrow_reader(_BATCH_ROWS)
         except duckdb.OutOfMemoryException as e:
