@@ -44,10 +44,10 @@ import hashlib, sys, io
 from pathlib import Path
 from kgtool.model import Bundle, SourceInfo
 from kgtool.pipeline import graph_from_bundles
-from kgtool.sources.oc_csv_stream import iter_citations
+from kgtool.sources.opencitations import iter_csv
 path, out = Path(sys.argv[1]), sys.argv[2]
 with open(path, encoding="utf-8", newline="") as fh:
-    cits = tuple(iter_citations(fh, str(path)))
+    cits = tuple(c for c, _ in iter_csv(fh, str(path)))
 src = SourceInfo(path.name, hashlib.sha256(path.read_bytes()).hexdigest(), "text/csv")
 g, _ = graph_from_bundles([Bundle(src, citations=cits)])
 g.serialize(out, format="nt")

@@ -664,18 +664,28 @@ def diff(ctx: Context, old: str, new: str, fmt: str, graph: str | None, chunk_si
               help="The dump's format (default: recognised from its first bytes).")
 @click.option("--name", default=None, help="Output file stem (one input only; default: the input's name).")
 @click.option("--base", default=iris.DEFAULT_BASE, show_default=True, help="Base IRI for minted entity IRIs.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="DuckDB (embedded) or Spark (pip install 'kgtool[spark]'; local or a cluster).")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="Memory the engine may use before it spills to disk, e.g. 256MB, 4GB [DuckDB default: 256MB].")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per CPU for dumps over a few MB).")
+              help="Threads (DuckDB) or local cores (Spark local[N]) [default: all CPUs].")
+@click.option("--spark-master", default=None, metavar="URL",
+              help="Spark master URL, e.g. spark://host:7077 (default: local[N]).")
+@click.option("--tmp-dir", default=None, type=click.Path(file_okay=False),
+              help="Where the engine spills (a folder removed at the end) [default: the system's].")
 @click.pass_obj
 @handle_errors
 def convert(ctx: Context, inputs: tuple[str, ...], to: str, out: str, split: int | None, dump_format: str | None,
-            name: str | None, base: str, jobs: int | None) -> None:
-    """Convert citation dumps to RDF, streaming, in memory that does not grow with the input.
+            name: str | None, base: str, engine: str, memory_limit: str | None, jobs: int | None,
+            spark_master: str | None, tmp_dir: str | None) -> None:
+    """Convert citation dumps to RDF with DuckDB (default) or Spark, in bounded memory.
 
     INPUT is an OpenCitations Index CSV (columns oci, citing, cited, creation, timespan,
     journal_sc, author_sc) or an OpenAlex works snapshot (JSON Lines), plain or gzip; '-' is
     stdin. Each input becomes OUT/STEM.<to> (or parts, with --split), written under temporary
-    names and renamed at the end. Works named by several records are written once.
+    names and renamed at the end. Works named by several records are written once. The records
+    are read as `kgtool fetch --input` reads them: the same triples.
     """
     from .convert import convert_dump
     from .errors import UsageError
@@ -685,10 +695,13 @@ def convert(ctx: Context, inputs: tuple[str, ...], to: str, out: str, split: int
         raise UsageError("--name names one output; give one input, or leave it out")
     if out == "-" and len(inputs) > 1:
         raise UsageError("--out - writes one input to stdout; give one input")
+    if spark_master and engine != "spark":
+        raise UsageError("--spark-master needs --engine spark")
     for path in inputs:
         result = convert_dump(
-            path, to=to, out_dir=out, split=split, base=base, dump_format=dump_format, stem=name, jobs=jobs,
-            progress=ctx.progress, out_stream=sys.stdout.buffer if out == "-" else None,
+            path, to=to, out_dir=out, split=split, base=base, dump_format=dump_format, stem=name,
+            progress=ctx.progress, out_stream=sys.stdout.buffer if out == "-" else None, engine=engine,
+            memory_limit=memory_limit, threads=jobs, spark_master=spark_master, tmp_dir=tmp_dir,
         )
         rate = result.triples / result.seconds if result.seconds else 0
         summary = (f"{result.input}: {result.records:,} records, {result.citations:,} citations, "

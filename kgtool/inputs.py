@@ -24,8 +24,8 @@ import json
 from pathlib import Path
 
 from .errors import InputError, UsageError
-from .model import Bundle, SourceInfo
-from .readfile import decode_utf8, read_bytes, sha256_hex
+from .model import Bundle
+from .readfile import read_bytes
 
 #: Decompressed bytes an input may have to be built in memory.
 MAX_BYTES = 512 * 1024 * 1024
@@ -99,16 +99,10 @@ def sniff(data: bytes) -> str:
 
 
 def _openalex_jsonl(data: bytes, name: str) -> Bundle:
-    """An OpenAlex works snapshot (JSON Lines), read with the dump's own record parser."""
-    from .sources.openalex_jsonl_stream import MEDIA_TYPE, iter_records
+    """An OpenAlex works snapshot (JSON Lines), read by the OpenAlex source's one parser."""
+    from .sources.openalex import read_saved
 
-    text = decode_utf8(name, data)
-    works, cites = [], []
-    for work, citations in iter_records(io.StringIO(text), name):
-        works.append(work)
-        cites.extend(citations)
-    src = SourceInfo(name=name, sha256=sha256_hex(data), media_type=MEDIA_TYPE)
-    return Bundle(source=src, works=tuple(works), citations=tuple(cites))
+    return read_saved(data, name)
 
 
 def read_input(spec: str | Path) -> Bundle:

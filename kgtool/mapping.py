@@ -178,7 +178,7 @@ class CitationTerms(NamedTuple):
 
 
 #: The Citation fields that citation_triples reads only through citation_terms: the streaming
-#: writer (record_templates.py) reuses the mapping's output for records that differ only in these.
+#: engines (plan.py) derive line templates from the mapping by giving marker terms for these.
 CITATION_TERM_FIELDS = ("citing", "cited", "creation", "timespan", "oci")
 
 

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from . import handover, leftovers
+from . import leftovers
 from .errors import UsageError
 from .terms import TurtleTerms
 from .vocab import PREFIXES
@@ -62,12 +62,6 @@ class PartFiles:
             self.new_part()
         self._put(("data", data))
 
-    def write_handover(self, ref: str) -> None:
-        """Append a hand-over file (handover.py); plain output copies it inside the kernel."""
-        if not self._temps:
-            self.new_part()
-        self._put(("handover", ref))
-
     def _put(self, item: tuple) -> None:
         if self._error is not None:
             raise self._error
@@ -101,14 +95,6 @@ class PartFiles:
                 elif op == "data":
                     out.write(arg)
                     unsynced += len(arg)
-                elif op == "handover":
-                    if out is raw and hasattr(os, "sendfile"):
-                        raw.flush()
-                        unsynced += handover.send(arg, raw.fileno())
-                    else:
-                        data = handover.read(arg)
-                        out.write(data)
-                        unsynced += len(data)
                 elif op == "stop":
                     return
                 if unsynced >= _SYNC_EVERY and raw is not None:
@@ -255,15 +241,8 @@ class PartWriter:
         self.triples = 0
         self._in_part = 0
 
-    def write(self, data: bytes | str, triples: int) -> None:
-        """Write ``triples`` formatted triples: bytes, or a hand-over file's name (handover.py)."""
-        if isinstance(data, str):
-            if self.split is None and isinstance(self.files, PartFiles):
-                self.triples += triples
-                self._in_part += triples
-                self.files.write_handover(data)
-                return
-            data = handover.read(data)
+    def write(self, data: bytes, triples: int) -> None:
+        """Write ``triples`` formatted triples (whole lines, or whole Turtle blocks)."""
         if not triples:
             return
         self.triples += triples
@@ -319,8 +298,8 @@ _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 class TurtleFormatter:
     """A block of N-Triples lines as Turtle, one paragraph per subject, rdf:type ('a') first.
 
-    Subjects that repeat across records (works) reach it already grouped by the dedupe step, so
-    each is written once; a record's own nodes come in one block. kgtool's prefixes are
+    A work's lines reach it together (sorted by work), so each is written in one paragraph
+    (unless a block ends inside it, which repeats the subject: still the same graph). kgtool's prefixes are
     declared at the top of every part (``header()``).
     """
 

@@ -1,6 +1,6 @@
 """Run methods of a per-process worker object over many tasks, in processes, results in order.
 
-Used by convert (dump_chunks.ChunkMapper) and the streaming validator (BucketValidator): each
+Used by the streaming validator (BucketValidator): each
 worker process builds its object once (``initializer``); tasks name a method and its arguments.
 Results come back in task order, with a bounded number of tasks in flight, so that memory stays
 flat and the output does not depend on which process ran what. With one job, the object lives

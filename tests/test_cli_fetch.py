@@ -56,7 +56,7 @@ def test_a_crawl_that_fails_midway_writes_no_graph(api_server, tmp_path):
         api_fixture("openalex/W4000000001.json"), content_type="application/json"
     )
     api_server.expect_request("/openalex/works", query_string={
-        "filter": "cites:W4000000001", "per-page": "200", "cursor": "*", "select": "id,doi,title,display_name,publication_year,ids,authorships,primary_location,locations,referenced_works"}
+        "filter": "cites:W4000000001", "per-page": "200", "cursor": "*", "select": "id,doi,title,display_name,publication_year,publication_date,ids,abstract_inverted_index,authorships,primary_location,locations,referenced_works"}
     ).respond_with_data(api_fixture("openalex/cites_p1.json"), content_type="application/json")
     api_server.expect_request("/openalex/works").respond_with_data("upstream timeout", status=504)
     out = tmp_path / "out"

@@ -6,9 +6,10 @@ Pure parsers (``parse_work``, ``parse_page``) turn payloads into records; ``fetc
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import ApiError, InputError, UsageError
 from ..http import Api, HttpClient, Progress, Response, path_segment, quiet, source_info
@@ -19,13 +20,15 @@ from ..identifiers import (
     normalize_orcid,
     normalize_title,
 )
-from ..model import Bundle, Citation, Person, Work
-from .payload import expect, load_saved_json, need, opt, text
+from ..model import Bundle, Citation, Person, SourceInfo, Work
+from ..lexical import date_precision
+from ..readfile import decode_utf8, sha256_hex
+from .payload import expect, loads, need, opt, text
 
 NAME = "openalex"
 API = Api(NAME, "https://api.openalex.org", "KGTOOL_OPENALEX_URL", rate=10.0)
 #: Root-level fields a crawl asks for (OpenAlex's ``select``), to keep pages small.
-SELECT = "id,doi,title,display_name,publication_year,ids,authorships,primary_location,locations,referenced_works"
+SELECT = "id,doi,title,display_name,publication_year,publication_date,ids,abstract_inverted_index,authorships,primary_location,locations,referenced_works"
 PAGE_SIZE = 200  # OpenAlex's largest per-page
 BATCH = 50  # ids per "openalex:W1|W2|..." filter
 
@@ -51,17 +54,31 @@ def _arxiv_from_locations(obj: dict) -> str | None:
     return None
 
 
+def abstract_text(inverted: Any) -> str | None:
+    """Rebuild an abstract from OpenAlex's inverted index {word: [positions]}."""
+    if not isinstance(inverted, dict) or not inverted:
+        return None
+    at: dict[int, str] = {}
+    for word, positions in inverted.items():
+        for pos in positions if isinstance(positions, list) else ():
+            if isinstance(pos, int) and not isinstance(pos, bool):
+                at[pos] = word
+    return text(" ".join(at[i] for i in sorted(at)))
+
+
 def parse_work(obj: Any, source: str, where: str = "") -> Work:
-    """One OpenAlex Work object -> Work (identifiers normalized, OpenAlex id kept)."""
+    """One OpenAlex Work object -> Work (identifiers normalized, OpenAlex, MAG, PubMed ids kept)."""
     expect(obj, dict, source, where.rstrip(".") or "(work)")
     wid = openalex_id(need(obj, "id", str, source, where))
     if wid is None:
         raise InputError(f"field '{where}id' is not an OpenAlex work id: {obj['id']!r}", source=source)
-    doi_raw = opt(obj, "doi", str, source, where)
-    doi = normalize_doi(doi_raw) if doi_raw else None
-    extra: list[tuple[str, str]] = [("openalex", wid)]
     ids = opt(obj, "ids", dict, source, where) or {}
-    if isinstance(ids.get("mag"), (str, int)):
+    doi_raw = opt(obj, "doi", str, source, where) or (ids["doi"] if isinstance(ids.get("doi"), str) else None)
+    doi = normalize_doi(doi_raw) if doi_raw else None
+    if doi_raw and doi is None:
+        raise InputError(f"field '{where}doi' is not a DOI: {doi_raw!r}", source=source)
+    extra: list[tuple[str, str]] = [("openalex", wid)]
+    if isinstance(ids.get("mag"), (str, int)) and not isinstance(ids.get("mag"), bool):
         extra.append(("mag", str(ids["mag"])))
     for scheme, prefix in (("pmid", ""), ("pmcid", "PMC")):
         m = _PMID.search(ids[scheme]) if isinstance(ids.get(scheme), str) else None
@@ -86,21 +103,85 @@ def parse_work(obj: Any, source: str, where: str = "") -> Work:
         doi=doi,
         arxiv=(arxiv_from_doi(doi) if doi else None) or _arxiv_from_locations(obj),
         extra_ids=tuple(extra),
-        year=year,
+        abstract=abstract_text(obj.get("abstract_inverted_index")),
+        year=year if year is not None and 0 < year < 10000 else None,
         authors=tuple(authors),
         venue=venue,
     )
 
 
-def referenced_ids(obj: dict, source: str) -> list[str]:
-    """The OpenAlex ids a work cites, in the order given."""
+def creation_date(obj: dict) -> str | None:
+    """A work's publication_date, when it is a date: the creation date of the citations it makes."""
+    value = obj.get("publication_date")
+    return value if isinstance(value, str) and date_precision(value) is not None else None
+
+
+def referenced_ids(obj: dict, source: str, where: str = "") -> list[str]:
+    """The OpenAlex ids a work cites, in the order given, each once."""
     out = []
-    for i, ref in enumerate(opt(obj, "referenced_works", list, source) or []):
+    for i, ref in enumerate(opt(obj, "referenced_works", list, source, where) or []):
         wid = openalex_id(ref) if isinstance(ref, str) else None
         if wid is None:
-            raise InputError(f"field 'referenced_works[{i}]' is not an OpenAlex work id: {ref!r}", source=source)
+            raise InputError(f"field '{where}referenced_works[{i}]' is not an OpenAlex work id: {ref!r}",
+                             source=source)
         out.append(wid)
     return list(dict.fromkeys(out))
+
+
+def cited_by_id(wid: str) -> Work:
+    """A referenced work as the citing record names it: by its OpenAlex id only."""
+    return Work(extra_ids=(("openalex", wid),))
+
+
+def parse_record(obj: Any, source: str, where: str = "") -> tuple[Work, list[Citation]]:
+    """One Work object -> the work and its citations of its referenced works (by OpenAlex id)."""
+    work = parse_work(obj, source, where)
+    creation = creation_date(obj)
+    refs = referenced_ids(obj, source, where)
+    return work, [Citation(citing=work, cited=cited_by_id(r), creation=creation, label_source=NAME) for r in refs]
+
+
+def is_json_value(line: str) -> bool:
+    """True when a line holds a whole JSON value (JSON Lines), not the start of a document."""
+    try:
+        json.loads(line)
+    except RecursionError:
+        return True  # a whole value, too deep to read: its line's error says so
+    except ValueError:
+        return False
+    return True
+
+
+def iter_line(line: str, source: str, n: int) -> Iterator[tuple[Work, list[Citation]]]:
+    """The records of line ``n`` of a JSON Lines file (a work, or an API page on one line)."""
+    if not line.strip():
+        return
+    doc = loads(line, source, n)
+    yield from _document(doc, f"{source}:{n}", "")
+
+
+def iter_records(text: str, source: str) -> Iterator[tuple[Work, list[Citation]]]:
+    """The records of a saved file: one Work, an API /works page, or JSON Lines (a snapshot, where
+    a line may also hold a page). Errors name the line (JSON Lines) or the work's position."""
+    lines = text.strip().split("\n")
+    if len(lines) < 2 or not is_json_value(lines[0]):
+        doc = loads(text, source)
+        yield from _document(doc, source, "")
+        return
+    for n, line in enumerate(text.split("\n"), start=1):
+        yield from iter_line(line, source, n)
+
+
+def _document(doc: Any, source: str, where: str) -> Iterator[tuple[Work, list[Citation]]]:
+    if isinstance(doc, dict) and "results" in doc and "id" not in doc:
+        for i, obj in enumerate(need(doc, "results", list, source)):
+            yield parse_record(obj, source, f"results[{i}].")
+    else:
+        yield parse_record(doc, source, where)
+
+
+def looks_like_json(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
 @dataclass(frozen=True)
@@ -110,6 +191,7 @@ class Page:
     works: list[Work]
     next_cursor: str | None
     count: int | None
+    creations: list[str | None]  # each work's publication date (see creation_date)
 
 
 def parse_page(payload: Any, source: str) -> Page:
@@ -120,7 +202,7 @@ def parse_page(payload: Any, source: str) -> Page:
     cursor = opt(meta, "next_cursor", str, source, "meta.")
     count = opt(meta, "count", int, source, "meta.")
     works = [parse_work(r, source, f"results[{i}].") for i, r in enumerate(results)]
-    return Page(works, cursor or None, count)
+    return Page(works, cursor or None, count, [creation_date(r) for r in results])
 
 
 def _root_path_id(identifier: str) -> str:
@@ -154,14 +236,15 @@ def fetch(
         refs, rresp, missing = _fetch_references(client, referenced_ids(resp.data, resp.url)[:limit], progress)
         responses += rresp
         works += refs
-        cites += [Citation(citing=root, cited=w, label_source=NAME) for w in refs]
+        created = creation_date(resp.data)
+        cites += [Citation(citing=root, cited=w, creation=created, label_source=NAME) for w in refs]
         if missing:
             notes.append(f"{resp.url}: {len(missing)} referenced works are not in OpenAlex any more; kept by id only")
     if citations:
         citing, cresp = _fetch_citing(client, wid, limit, progress)
         responses += cresp
-        works += citing
-        cites += [Citation(citing=w, cited=root, label_source=NAME) for w in citing]
+        works += [w for w, _ in citing]
+        cites += [Citation(citing=w, cited=root, creation=d, label_source=NAME) for w, d in citing]
     return Bundle(source=source_info(responses), works=tuple(works), citations=tuple(cites), notes=tuple(notes))
 
 
@@ -181,9 +264,10 @@ def _fetch_references(
     return [found.get(i) or Work(extra_ids=(("openalex", i),)) for i in ids], responses, missing
 
 
-def _fetch_citing(client: HttpClient, wid: str, limit: int | None, progress: Progress) -> tuple[list[Work], list[Response]]:
+def _fetch_citing(client: HttpClient, wid: str, limit: int | None,
+                  progress: Progress) -> tuple[list[tuple[Work, str | None]], list[Response]]:
     per_page = min(PAGE_SIZE, limit) if limit else PAGE_SIZE
-    citing: list[Work] = []
+    citing: list[tuple[Work, str | None]] = []
     responses = []
     cursor: str | None = "*"
     pager = client.pager(API, "/works", {"filter": f"cites:{wid}"})
@@ -196,7 +280,7 @@ def _fetch_citing(client: HttpClient, wid: str, limit: int | None, progress: Pro
         page = parse_page(r.data, r.url)
         if not page.works:
             break
-        citing += page.works
+        citing += zip(page.works, page.creations)
         # Counts may grow a little while a crawl runs; far beyond them, the cursor is broken.
         if page.count is not None and len(citing) > page.count + max(10, page.count // 100):
             raise ApiError(
@@ -216,11 +300,14 @@ def search_title(client: HttpClient, title: str) -> tuple[list[Work], Response]:
 
 
 def read_saved(data: bytes, name: str) -> Bundle:
-    """A saved OpenAlex response: one work (with its references, by id) or a /works page."""
-    payload, src = load_saved_json(data, name)
-    if isinstance(payload, dict) and "results" in payload:
-        return Bundle(source=src, works=tuple(parse_page(payload, name).works))
-    root = parse_work(payload, name)
-    refs = [Work(extra_ids=(("openalex", i),)) for i in referenced_ids(payload, name)]
-    cites = tuple(Citation(citing=root, cited=w, label_source=NAME) for w in refs)
-    return Bundle(source=src, works=(root, *refs), citations=cites)
+    """A saved OpenAlex answer or snapshot: one work (with its references, by id), a /works page,
+    or JSON Lines of works; the same records ``kgtool convert`` reads from the file."""
+    txt = decode_utf8(name, data)
+    works: list[Work] = []
+    cites: list[Citation] = []
+    for work, refs in iter_records(txt, name):
+        works.append(work)
+        cites += refs
+    media = "application/json" if is_json_value(txt) else "application/x-ndjson"
+    src = SourceInfo(name=name, sha256=sha256_hex(data), media_type=media)
+    return Bundle(source=src, works=tuple(works), citations=tuple(cites))

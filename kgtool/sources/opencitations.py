@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-from typing import Any, Iterable
+from typing import IO, Any, Iterable, Iterator
 
 from ..errors import InputError, UsageError
 from ..http import Api, HttpClient, Progress, path_segment, quiet, source_info
-from ..identifiers import arxiv_from_doi, normalize_doi
+from ..identifiers import arxiv_from_doi, normalize_arxiv, normalize_doi
 from ..lexical import date_precision, is_duration, is_negative_duration
 from ..model import Bundle, Citation, SourceInfo, Work
 from ..readfile import decode_utf8, sha256_hex
-from .payload import expect
+from .payload import expect, loads
 
 NAME = "opencitations"
 API = Api(
@@ -36,7 +35,8 @@ API = Api(
 PREFIX = "/index/v2"
 FIELDS = ("oci", "citing", "cited", "creation", "timespan", "journal_sc", "author_sc")
 _INDEX_PREFIX = re.compile(r"^\s*[\w-]+\s*=>\s*")
-_OCI = re.compile(r"^(?:oci:)?(\d+-\d+)$", re.IGNORECASE)
+#: An OCI, with or without its prefix (also used by the convert engines, as SQL).
+OCI = re.compile(r"^(?:oci:)?(\d+-\d+)$", re.IGNORECASE)
 
 
 def _value(raw: Any, source: str, where: str) -> str:
@@ -48,57 +48,88 @@ def _value(raw: Any, source: str, where: str) -> str:
 
 
 def parse_ids(value: str, source: str, where: str) -> Work:
-    """'omid:br/061 doi:10.1/x pmid:1' or a bare DOI -> Work known by those identifiers."""
-    doi = normalize_doi(value) if " " not in value and ":" not in value.split("/")[0] else None
-    if doi:
-        return Work(doi=doi, arxiv=arxiv_from_doi(doi))
+    """'omid:br/061 doi:10.1/x pmid:1 arxiv:2101.00001v2' or a bare DOI -> the Work they name.
+
+    The first DOI and the first arXiv id (without version; else the one inside a 10.48550 DOI)
+    identify the work; every other identifier (OMIDs, PMIDs, further DOIs and arXiv ids) is kept,
+    in order, as an extra identifier.
+    """
     dois: list[str] = []
+    arxivs: list[str] = []
     extra: list[tuple[str, str]] = []
     for token in value.split():
-        scheme, _, ident = token.partition(":")
+        scheme, sep, ident = token.partition(":")
+        if not sep or "/" in scheme:  # a bare DOI (COCI), or a DOI URL
+            scheme, ident = "doi", token
         scheme = scheme.lower()
         if scheme == "doi":
             d = normalize_doi(ident)
             if d is None:
                 raise InputError(f"field '{where}' has a malformed DOI {ident!r}", source=source)
             dois.append(d)
-        elif ident:
+        elif scheme == "arxiv":
+            a = normalize_arxiv(ident)
+            if a is None:
+                raise InputError(f"field '{where}' has a malformed arXiv id {ident!r}", source=source)
+            arxivs.append(a)
+        elif ident and scheme.isalnum():
             extra.append((scheme, ident))
-    if not dois and not extra:
+        else:
+            raise InputError(f"field '{where}' has {token!r}, not an identifier (scheme:value or a DOI)",
+                             source=source)
+    if not dois and not arxivs and not extra:
         raise InputError(f"field '{where}' names no identifier: {value!r}", source=source)
-    extra += [("doi", d) for d in dois[1:]]
-    first = dois[0] if dois else None
-    return Work(doi=first, arxiv=arxiv_from_doi(first) if first else None, extra_ids=tuple(dict.fromkeys(extra)))
+    dois = list(dict.fromkeys(dois))
+    doi = dois[0] if dois else None
+    arxivs = list(dict.fromkeys(arxivs))
+    arxiv = arxivs[0] if arxivs else (arxiv_from_doi(doi) if doi else None)
+    extra += [("doi", d) for d in dois[1:]] + [("arxiv", a) for a in arxivs if a != arxiv]
+    return Work(doi=doi, arxiv=arxiv, extra_ids=tuple(dict.fromkeys(extra)))
 
 
-def _flag(value: str, source: str, where: str) -> bool:
-    v = value.lower()
-    if v in ("yes", "true", "1"):
-        return True
-    if v in ("no", "false", "0", ""):
-        return False
-    raise InputError(f"field '{where}' should be 'yes' or 'no', got {value!r}", source=source)
+#: The self-citation flags' spellings: API 'yes'/'no', some dumps 'true'/'false' or '1'/'0'.
+FLAGS = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False, "": False}
+
+
+def parse_flag(value: str, source: str, where: str) -> bool:
+    try:
+        return FLAGS[value.strip().lower()]
+    except KeyError:
+        raise InputError(f"field '{where}' should be 'yes' or 'no', got {value!r}", source=source) from None
+
+
+def parse_oci(value: str, source: str, where: str) -> str | None:
+    """'oci:061-062' or '061-062' -> '061-062'; '' -> None."""
+    if not value:
+        return None
+    m = OCI.match(value)
+    if m is None:
+        raise InputError(f"field '{where}' is not an OCI: {value!r}", source=source)
+    return m.group(1)
+
+
+def parse_creation(value: str, source: str, where: str) -> str | None:
+    if value and date_precision(value) is None:
+        raise InputError(f"field '{where}' should be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}", source=source)
+    return value or None
+
+
+def parse_timespan(value: str, source: str, where: str) -> str | None:
+    if value and not is_duration(value):
+        raise InputError(f"field '{where}' is not an xsd:duration (like P2Y9M), got {value!r}", source=source)
+    return value or None
 
 
 def parse_row(row: Any, source: str, where: str) -> tuple[Citation, list[str]]:
     """One citation record (a JSON object or a CSV row as a dict) -> Citation, notes."""
     expect(row, dict, source, where.rstrip(".") or "(row)")
     get = {f: _value(row.get(f), source, f"{where}{f}") for f in FIELDS[1:]}
-    oci_raw = _value(row.get("oci", row.get("id")), source, f"{where}oci")
+    oci = parse_oci(_value(row.get("oci", row.get("id")), source, f"{where}oci"), source, f"{where}oci")
     for f in ("citing", "cited"):
         if not get[f]:
             raise InputError(f"field '{where}{f}' is missing", source=source)
-    oci = None
-    if oci_raw:
-        m = _OCI.match(oci_raw)
-        if m is None:
-            raise InputError(f"field '{where}oci' is not an OCI: {oci_raw!r}", source=source)
-        oci = m.group(1)
-    creation, timespan = get["creation"] or None, get["timespan"] or None
-    if creation and date_precision(creation) is None:
-        raise InputError(f"field '{where}creation' should be YYYY, YYYY-MM or YYYY-MM-DD, got {creation!r}", source=source)
-    if timespan and not is_duration(timespan):
-        raise InputError(f"field '{where}timespan' is not an xsd:duration (like P2Y9M), got {timespan!r}", source=source)
+    creation = parse_creation(get["creation"], source, f"{where}creation")
+    timespan = parse_timespan(get["timespan"], source, f"{where}timespan")
     notes = []
     if timespan and is_negative_duration(timespan):
         notes.append(
@@ -110,8 +141,8 @@ def parse_row(row: Any, source: str, where: str) -> tuple[Citation, list[str]]:
         cited=parse_ids(get["cited"], source, f"{where}cited"),
         creation=creation,
         timespan=timespan,
-        author_self=_flag(get["author_sc"], source, f"{where}author_sc"),
-        journal_self=_flag(get["journal_sc"], source, f"{where}journal_sc"),
+        author_self=parse_flag(get["author_sc"], source, f"{where}author_sc"),
+        journal_self=parse_flag(get["journal_sc"], source, f"{where}journal_sc"),
         oci=oci,
         label_source=NAME,
     )
@@ -132,22 +163,46 @@ def parse_json(payload: Any, source: str) -> tuple[list[Citation], list[str]]:
     return parse_rows(expect(payload, list, source, "(response)"), source)
 
 
+def csv_header(header: list[str] | None, source: str) -> list[str]:
+    """The stripped column names of an OpenCitations CSV header; InputError without citing/cited."""
+    names = [h.strip().lower() for h in header or []]
+    missing = [f for f in ("citing", "cited") if f not in names]
+    if missing:
+        raise InputError(f"the CSV header lacks {', '.join(missing)} (it has: {', '.join(names) or 'nothing'})",
+                         source=source, line=1)
+    return names
+
+
+def iter_csv(text: IO[str], source: str) -> Iterator[tuple[Citation, list[str]]]:
+    """Stream the citations (and notes) of a CSV with a header: an API answer or a dump."""
+    reader = csv.reader(text)
+    try:
+        names = csv_header(next(reader, None), source)
+        for row in reader:
+            if not row:
+                continue
+            line = reader.line_num
+            if len(row) != len(names):
+                raise InputError(f"expected {len(names)} fields, found {len(row)}", source=source, line=line)
+            yield parse_row(dict(zip(names, row)), f"{source}:{line}", "")
+    except csv.Error as e:
+        raise InputError(f"bad CSV: {e}", source=source, line=reader.line_num) from None
+
+
 def parse_csv(text: str, source: str) -> tuple[list[Citation], list[str]]:
     """CSV with a header (oci or id, citing, cited, creation, timespan, journal_sc, author_sc)."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [f for f in ("citing", "cited") if f not in header]
-    if missing:
-        raise InputError(f"the CSV header lacks {', '.join(missing)} (it has: {', '.join(header) or 'nothing'})", source=source, line=1)
     cites, notes = [], []
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            raise InputError("more fields than the header names", source=source, line=line)
-        c, n = parse_row({k.strip(): v for k, v in row.items()}, f"{source}:{line}", "")
+    for c, n in iter_csv(io.StringIO(text, newline=""), source):
         cites.append(c)
         notes += n
     return cites, notes
+
+
+def looks_like_csv(head: bytes) -> bool:
+    """True when the first line of a (decompressed) file is an OpenCitations CSV header."""
+    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").lower()
+    names = [n.strip().strip('"') for n in first.split(",")]
+    return "citing" in names and "cited" in names
 
 
 def _bundle(src: SourceInfo, cites: list[Citation], notes: list[str]) -> Bundle:
@@ -176,7 +231,7 @@ def fetch(
     progress: Progress = quiet,
 ) -> Bundle:
     """The citations to (--citations) and/or from (--references) a work; or one citation by OCI."""
-    m = _OCI.match(identifier.strip())
+    m = OCI.match(identifier.strip())
     if m and identifier.strip().lower().startswith("oci:"):
         r = client.get_json(API, f"{PREFIX}/citation/{m.group(1)}")
         cites, notes = parse_json(r.data, r.url)
@@ -203,9 +258,5 @@ def read_saved(data: bytes, name: str) -> Bundle:
     src_type = "application/json" if text_.lstrip().startswith("[") else "text/csv"
     src = SourceInfo(name=name, sha256=sha256_hex(data), media_type=src_type)
     if src_type == "application/json":
-        try:
-            payload = json.loads(text_)
-        except ValueError as e:
-            raise InputError(f"not valid JSON ({e})", source=name) from None
-        return _bundle(src, *parse_json(payload, name))
+        return _bundle(src, *parse_json(loads(text_, name), name))
     return _bundle(src, *parse_csv(text_, name))

@@ -56,12 +56,17 @@ def text(value: Any) -> str | None:
     return t or None
 
 
+def loads(text: str, source: str, line: int | None = None) -> Any:
+    """Parsed JSON, or an InputError naming the source (and line) for bad or too deeply nested JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InputError("the JSON is nested too deeply to read", source=source, line=line) from None
+    except ValueError as e:
+        raise InputError(f"not valid JSON ({e})", source=source, line=line) from None
+
+
 def load_saved_json(data: bytes, name: str) -> tuple[Any, SourceInfo]:
     """A saved API answer: its parsed JSON and the SourceInfo that names it."""
-    try:
-        payload = json.loads(decode_utf8(name, data))
-    except RecursionError:
-        raise InputError("the JSON is nested too deeply to read", source=name) from None
-    except ValueError as e:
-        raise InputError(f"not valid JSON ({e})", source=name) from None
+    payload = loads(decode_utf8(name, data), name)
     return payload, SourceInfo(name=name, sha256=sha256_hex(data), media_type="application/json")

@@ -1,0 +1,46 @@
+"""--engine spark runs the same plan as DuckDB and writes the same lines (local[2])."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from kgtool.convert import convert_dump
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
+    reason="PySpark (pip install 'kgtool[spark]') or Java is not installed",
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def dump_10k(tmp_path_factory) -> Path:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from gen_oc_csv import generate
+    finally:
+        sys.path.pop(0)
+    path = tmp_path_factory.mktemp("spark") / "oc-10k.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        generate(10_000, fh)
+    return path
+
+
+def test_spark_local2_gives_duckdbs_lines_at_10k_citations(tmp_path, dump_10k, data_dir):
+    for path in (dump_10k, data_dir / "oc" / "tricky.csv", data_dir / "openalex" / "tricky.jsonl"):
+        duck = convert_dump(path, out_dir=tmp_path / "duck" / path.stem, to="nt")
+        spark = convert_dump(path, out_dir=tmp_path / "spark" / path.stem, to="nt", engine="spark", threads=2)
+        assert spark.triples == duck.triples > 0
+        assert spark.files[0].read_bytes() == duck.files[0].read_bytes(), path
+
+
+def test_spark_bad_row_names_file_and_line(tmp_path, data_dir):
+    with pytest.raises(Exception, match=r"bad-date.csv:4: field 'creation'"):
+        convert_dump(data_dir / "oc" / "bad-date.csv", out_dir=tmp_path / "out", engine="spark", threads=2)
+    assert list((tmp_path / "out").iterdir()) == []
