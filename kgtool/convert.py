@@ -19,14 +19,13 @@ import gzip
 import io
 import os
 import shutil
-import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterator, Protocol
 
-from . import iris
+from . import iris, leftovers
 from .dumpfile import open_dump, peek, sha256_file, spooled_stdin
 from .errors import InputError, KgtoolError, UsageError
 from .export import graph_name
@@ -185,7 +184,7 @@ def convert_dump(
         fmt = detect_format(peek(dump), name, dump_format)
         progress(f"hashing {name}")
         source = SourceInfo(name=name, sha256=sha256_file(file), media_type=fmt.media_type)  # as fetch --input names it
-        scratch = Path(tempfile.mkdtemp(prefix="kgtool-convert-", dir=tmp_dir))
+        scratch = Path(leftovers.mkdtemp(".kgtool-convert-", tmp_dir))  # swept if we are killed
         stack.callback(shutil.rmtree, scratch, True)
         eng = open_engine(engine, scratch=scratch, memory_limit=memory_limit, threads=threads,
                           spark_master=spark_master)

@@ -47,6 +47,8 @@ def test_a_live_runs_scratch_is_kept_and_a_dead_ones_is_swept(tmp_path):
 
 def scratch(out: Path) -> list[str]:
     here = [p.name for p in out.iterdir() if p.name.startswith(".")] if out.exists() else []
+    tmp = out.parent / "tmp"  # the TMPDIR of the converts below: the engine's scratch folder
+    here += [f"tmp/{p.name}" for p in tmp.iterdir() if p.name.startswith(".kgtool-")] if tmp.exists() else []
     return here + [f"/dev/shm/{n}" for n in os.listdir("/dev/shm") if n.startswith(".kgtool-")] \
         if os.path.isdir("/dev/shm") else here
 
@@ -74,7 +76,9 @@ def test_the_next_convert_cleans_what_a_killed_one_left(tmp_path):
     out = tmp_path / "out"
     before = set(scratch(out))
     cmd = [sys.executable, "-m", "kgtool", "-q", "convert", str(csv), "--out", str(out), "--jobs", "2"]
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (tmp_path / "tmp").mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(set(scratch(out)) - before) < 2 and p.poll() is None:
         time.sleep(0.02)
@@ -84,7 +88,7 @@ def test_the_next_convert_cleans_what_a_killed_one_left(tmp_path):
     left = set(scratch(out)) - before
     assert left, "the kill came too late to leave anything"
     time.sleep(leftovers.GRACE + 0.1)
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr
     assert not (set(scratch(out)) & left), set(scratch(out)) & left
     assert sorted(p.name for p in out.iterdir()) == ["oc.nt.gz"]

@@ -42,7 +42,7 @@ def exports(tmp_path_factory):
                     f"20{10 + i % 12}-0{1 + i % 9},P{i % 30}Y,no,{'yes' if i % 7 == 0 else 'no'}")
     csv = d / "oc.csv"
     csv.write_text("\n".join(rows) + "\n")
-    old = convert_dump(csv, to="nt", out_dir=d, stem="old", jobs=1).files[0]
+    old = convert_dump(csv, to="nt", out_dir=d, stem="old", threads=1).files[0]
     lines = old.read_text(encoding="utf-8").splitlines(keepends=True)
     dated = [i for i, ln in enumerate(lines) if "hasCitationCreationDate" in ln]
     changed = set(rng.sample(dated, N_CITATIONS // 100))  # 1% of the citations get another date
