@@ -246,7 +246,7 @@ def fetch(ctx: Context, source: str, identifier: str | None, citations: bool, re
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.option("--engine", type=click.Choice(["auto", "pyshacl", "duckdb"]), default="auto", show_default=True,
               help="pySHACL on the whole graph in memory, or shapes compiled to SQL over DuckDB (same report, "
-                   "bounded memory); auto uses DuckDB for folders and inputs over 1 MB.")
+                   "bounded memory); auto uses DuckDB for folders and inputs over 256 KB.")
 @click.option("--fail-on", type=click.Choice(["violation", "warning", "info"]), default="violation",
               show_default=True, help="The lowest severity that makes validation fail (exit 1).")
 @click.pass_obj

@@ -418,9 +418,10 @@ class ShapeCompiler:
         for flag in g.objects(shape, SH.uniqueLang):
             if path is None:
                 raise self.refuse(shape, "sh:uniqueLang on a node shape")
-            if flag == Literal(True):
+            # only "true" activates it ("1"^^xsd:boolean does not, W3C test uniqueLang-002)
+            if isinstance(flag, Literal) and flag.datatype == XSD.boolean and str(flag) == "true":
                 add("UniqueLang", f"SELECT f FROM (SELECT f, lang(v) AS l FROM {values} WHERE lang(v) <> '' "
-                                  "GROUP BY f, l HAVING count(DISTINCT v) > 1)", value=False)
+                                  "GROUP BY f, l HAVING count(DISTINCT v) > 1)", value=False, distinct=False)
         for param, comp in ((SH.equals, "Equals"), (SH.disjoint, "Disjoint"),
                             (SH.lessThan, "LessThan"), (SH.lessThanOrEquals, "LessThanOrEquals")):
             for other in g.objects(shape, param):
@@ -473,7 +474,9 @@ class ShapeCompiler:
             if path is None:
                 out.extend(self.shape_queries(prop, focus, top=top, depth=depth + 1))
             else:
-                out.extend(self.shape_queries(prop, candidates, depth=depth + 1))
+                # the nested shape's results, once for each focus node whose value it checked
+                for sql in self.shape_queries(prop, candidates, depth=depth + 1):
+                    out.append(f"SELECT R.focus, R.value, R.path, R.k FROM ({sql}) R JOIN {values} V ON V.v = R.focus")
         for node in g.objects(shape, SH.sparql):
             if self.g.value(node, SH.deactivated) == Literal(True):
                 continue

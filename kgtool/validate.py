@@ -113,8 +113,15 @@ def load_shapes(path: str | Path | None = None) -> Graph:
     g = Graph()
     p = Path(path) if path else shapes_file()
     files = sorted(p.glob("*.ttl")) if p.is_dir() else [p]
-    for f in files:
-        g.parse(f, format="turtle")
+    import rdflib
+
+    # Shapes are read as written: "1"^^xsd:boolean is not "true" (SHACL compares terms).
+    normalize, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
+    try:
+        for f in files:
+            g.parse(f, format="turtle")
+    finally:
+        rdflib.NORMALIZE_LITERALS = normalize
     return g
 
 

@@ -302,7 +302,7 @@ def validate_graph_sql(graph: Graph, shapes: Graph | None = None, *, collect: bo
 
 #: Graphs built in memory with more triples than this are validated by DuckDB (see
 #: docs/validation.md for the measurement behind it).
-BUILD_DUCKDB_TRIPLES = 20_000
+BUILD_DUCKDB_TRIPLES = 2_000
 
 
 def validate_built_graph(graph: Graph, *, progress: ProgressReport = quiet) -> Report:
@@ -319,7 +319,7 @@ def validate_built_graph(graph: Graph, *, progress: ProgressReport = quiet) -> R
 # -- choosing an engine ------------------------------------------------------------------------
 ENGINES = ("auto", "pyshacl", "duckdb")
 #: Above this much data (gzip counted at 5x), "auto" uses DuckDB instead of pySHACL.
-DUCKDB_THRESHOLD = 1 << 20
+DUCKDB_THRESHOLD = 256 << 10
 
 
 def choose_engine(paths: Iterable[str | Path], engine: str = "auto") -> str:
