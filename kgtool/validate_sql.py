@@ -1,6 +1,6 @@
 """Validate RDF of any size with SHACL shapes compiled to SQL, run by DuckDB (see shacl_sql.py).
 
-The triples are loaded into a DuckDB database file in a temporary folder (N-Triples and
+The triples are loaded into an in-memory DuckDB database (spilling to a temporary folder; N-Triples and
 N-Quads, gzipped or not, are read by DuckDB itself; other syntaxes are parsed by pyoxigraph
 and written as N-Triples first), every shape's queries fill a results table there, and only
 the counts, the grouped results with their first examples (and, when asked, every result)
@@ -67,13 +67,13 @@ def compile_shapes(shapes: Graph) -> Compiled:
 
 
 class _Database:
-    """A DuckDB database file in a temporary folder, removed on exit."""
+    """An in-memory DuckDB database spilling to a temporary folder, removed on exit."""
 
     def __init__(self, tmp_dir: str | Path | None = None, memory_limit: str = MEMORY_LIMIT):
         import duckdb
 
         self.tmp = Path(tempfile.mkdtemp(prefix=".kgtool-validate-", dir=tmp_dir))
-        self.con = duckdb.connect(str(self.tmp / "triples.duckdb"))
+        self.con = duckdb.connect(":memory:")  # spills to temp_directory beyond memory_limit
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{self.tmp / 'spill'}'")
         self.con.execute("SET preserve_insertion_order = false")
