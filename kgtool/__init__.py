@@ -7,7 +7,7 @@ The library API (the CLI is a thin layer over it)::
 
     from kgtool import convert_dump, validate_paths          # dumps of millions of citations
     convert_dump("opencitations-index.csv.gz", to="nt.gz", out_dir="exports/oc", split=5_000_000)
-    report = validate_paths(["exports/oc"])                  # streams folders and large inputs
+    report = validate_paths(["exports/oc"])                  # DuckDB for folders and large inputs
 """
 
 from __future__ import annotations
