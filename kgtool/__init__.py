@@ -7,7 +7,7 @@ The library API (the CLI is a thin layer over it)::
 
     from kgtool import convert_dump, validate_paths          # dumps of millions of citations
     convert_dump("opencitations-index.csv.gz", to="nt.gz", out_dir="exports/oc", split=5_000_000)
-    report = validate_paths(["exports/oc"])                  # streams folders and large inputs
+    report = validate_paths(["exports/oc"])                  # DuckDB for folders and large inputs
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .convert import ConvertResult, convert_dump  # noqa: E402
 from .errors import InputError, KgtoolError, ValidationFailed  # noqa: E402
 from .pipeline import BuildResult, build_graph, build_hub_pages, graph_from_bundles  # noqa: E402
 from .sources.hub import parse_hub_page, read_hub_page  # noqa: E402
-from .validate_scale import validate_paths  # noqa: E402
+from .validate_sql import validate_paths  # noqa: E402
 
 __all__ = [
     "BuildResult",

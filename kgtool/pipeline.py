@@ -16,7 +16,7 @@ from .mapping import triples
 from .model import Bundle
 from .resolve import Resolved, resolve
 from .safenames import check_inside
-from .validate import Report, validate_graph
+from .validate import Report
 
 if TYPE_CHECKING:
     from .http import HttpSettings
@@ -77,9 +77,10 @@ def build_graph(
     progress(f"mapped {len(resolved.works)} works, {len(resolved.citations)} citations, {len(graph)} triples")
     report = None
     if validate:
-        progress("validating against the SHACL shapes")
-        report = validate_graph(graph)
-        if not report.conforms:
+        from .validate_sql import validate_built_graph
+
+        report = validate_built_graph(graph, progress=progress)
+        if report.fails("violation"):
             raise ValidationFailed(report, f"the graph has {report.violations} SHACL violations; nothing written")
     files: list[Path] = []
     if out_dir is not None:

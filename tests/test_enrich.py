@@ -97,7 +97,7 @@ def test_build_with_enrichment_is_one_node_per_paper_with_recorded_matches(api_s
     assert str(g.value(matches["openalex"], KG.matchedTitle)) == "Citation Graphs at Scale: Storing Intent and Context"
     evaluer = URIRef(BASE + "work/doi/10.5555/kg.2025.021")
     assert len(set(g.objects(evaluer, KG.hasTitleMatch))) == 2
-    assert result.report.conforms
+    assert not result.report.fails()  # no violation (warnings may be there)
     assert sum("left as it was" in n for n in result.notes) == 3
 
 

@@ -11,8 +11,8 @@ from kgtool.errors import InputError
 from kgtool.identifiers import work_key
 from kgtool.model import Work
 from kgtool.ntlines import NTLineEncoder
-from kgtool.rdf_lines import canonical_chunk, canonical_line
 from kgtool.terms import nt_term
+from kgtool.validate_sql import validate_paths
 
 TERMS = [URIRef("http://a/b"), Literal('q"\\\n\t\x01 é \u2028'), Literal("x", lang="en"),
          Literal("2019", datatype=XSD_NS.gYear), Literal("1", datatype=XSD_NS.string), BNode("b1")]
@@ -46,27 +46,13 @@ def test_works_known_only_by_another_identifier():
         work_key(None, None, None)
 
 
-@pytest.mark.parametrize("line, expected", [
-    ('<http://a> <http://p> "x y"@en <http://g> .', '<http://a> <http://p> "x y"@en .\n'),
-    ('<http://a>\t<http://p>  "\\u00e9\\"" .  # note', '<http://a> <http://p> "é\\"" .\n'),
-    ('<http://a> <http://p> _:b <http://g> .', "<http://a> <http://p> _:b .\n"),
-    ("# a comment", ""),
-    ("<http://a> <http://p> .", None),
-])
-def test_canonical_lines(line, expected):
-    assert canonical_line(line) == expected
-
-
-def test_bad_chunk_line_is_named():
-    with pytest.raises(InputError, match=r"f.nt:11:1: cannot parse as nt"):
-        canonical_chunk(b"<http://a> <http://b> <http://c> .\nnot rdf\n", "f.nt", 10)
-
-
 @pytest.mark.parametrize("bad, column", [
     (b"<a> <http://b> <http://c> .\n", 1),  # a relative IRI
     (b'<http://a> <http://b> "a\\zb" .\n', 25),  # an escape N-Triples does not have
     (b"<http://a> <http://b> <http://c d> .\n", 23),  # a space in an IRI
 ])
-def test_chunks_are_read_strictly(bad, column):
-    with pytest.raises(InputError, match=rf"^f.nt:2:{column}: cannot parse as nt"):
-        canonical_chunk(b"<http://a> <http://b> <http://c> .\n" + bad, "f.nt", 1)
+def test_the_duckdb_validator_reads_n_triples_strictly(tmp_path, bad, column):
+    f = tmp_path / "f.nt"
+    f.write_bytes(b"<http://a> <http://b> <http://c> .\n" + bad)
+    with pytest.raises(InputError, match=rf"f.nt:2:{column}: cannot parse as nt"):
+        validate_paths([f], engine="duckdb")
