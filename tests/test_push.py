@@ -256,9 +256,9 @@ def test_cli_push_reports_an_unreachable_endpoint(small_graph):
     assert r.output.strip().endswith(f"kgtool: error: POST {url}/update: connection refused")
 
 
-def test_endpoint_queries_answer_as_the_embedded_store_does(oxigraph, small_graph, tmp_path, graph):
-    push_file(small_graph, ep(oxigraph.url), graph)
-    remote = EndpointEngine(ep(oxigraph.url), default_graphs=[graph])
+def test_endpoint_queries_answer_as_the_embedded_store_does(store, small_graph, tmp_path, graph):
+    push_file(small_graph, store.ep(), graph)
+    remote = EndpointEngine(store.ep(), default_graphs=[graph])
     params = {"citing-works": {"work": rec.iri(rec.HUB)}, "references": {"work": rec.iri(rec.E)},
               "reception": {"hub": rec.iri(rec.HUB)}, "co-citation": {"min": "1"}}
     with open_store(tmp_path / "kg.db", create=True) as store:
