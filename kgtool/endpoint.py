@@ -104,6 +104,9 @@ class PasswordAuth(AuthBase):
 
     def _challenged(self, r: requests.Response, **kwargs) -> requests.Response:
         if r.status_code != 401:
+            if any(h.status_code == 401 and "digest" in h.headers.get("WWW-Authenticate", "").lower()
+                   for h in r.history):
+                self.scheme = "digest"  # the digest hook answered the challenge
             return r
         challenge = r.headers.get("WWW-Authenticate", "").lower()
         if "digest" in challenge:
@@ -291,6 +294,9 @@ class Endpoint:
                 )
             if r.status_code >= 400:
                 answer = _excerpt(r.text) or "(empty answer)"
+                if "SR186" in answer and self.auth is None:  # Virtuoso's anonymous user may not write
+                    answer += (f" (set {ENV_USER}/{ENV_PASSWORD} to a Virtuoso user with the SPARQL_UPDATE role, "
+                               "e.g. dba, to use its authenticated endpoints)")
                 raise EndpointError(f"{method} {url}: HTTP {r.status_code} {r.reason}: {answer}")
             return r
         raise AssertionError("unreachable")  # pragma: no cover
