@@ -356,9 +356,10 @@ class Endpoint:
             raise UsageError("this endpoint has no Graph Store Protocol URL; use --protocol update or give --store-url")
         return self.store_url
 
-    def put_graph(self, graph: str, body: bytes, media_type: str) -> None:
-        """Replace a named graph's content (HTTP PUT)."""
-        self.request("PUT", self._store_url(), params={self.graph_param: graph}, data=body, headers={"Content-Type": media_type})
+    def put_graph(self, graph: str, body: bytes, media_type: str, extra: Mapping[str, str] | None = None) -> None:
+        """Replace a named graph's content (HTTP PUT); ``extra``: server-specific query parameters."""
+        self.request("PUT", self._store_url(), params={self.graph_param: graph, **(extra or {})}, data=body,
+                     headers={"Content-Type": media_type})
 
     def post_graph(self, graph: str, body: bytes, media_type: str, *, idempotent: bool = True) -> None:
         """Add triples to a named graph (HTTP POST); not idempotent when the body has blank nodes."""

@@ -161,7 +161,7 @@ class _Pusher:
             body = self.data.body()
             self.progress(f"sending {len(lines)} triples ({len(body)} bytes) to <{graph}>")
             if replace:
-                self.ep.put_graph(graph, body, NTRIPLES)
+                self.ep.put_graph(graph, body, NTRIPLES, self.server.staging_params)
             else:
                 self.ep.post_graph(graph, body, NTRIPLES, idempotent=not self.data.has_blank_nodes)
             return

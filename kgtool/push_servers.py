@@ -1,5 +1,7 @@
 """What ``kgtool push`` does differently for one kind of server (its ``--layout``).
 
+Oxigraph: the staging graph is uploaded through its bulk loader (``?no_transaction``).
+
 Measured on Debian's Virtuoso 7.2.5 (see docs/stores.md):
 
 - ``INSERT DATA`` requests of 5,000 or more triples do not compile (SP030 "memory exhausted";
@@ -17,7 +19,7 @@ Measured on Debian's Virtuoso 7.2.5 (see docs/stores.md):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 _DATE_ONLY_DURATION = re.compile(
@@ -42,6 +44,7 @@ class ServerTraits:
     bulk_prologue: str = ""  # put before DROP and MOVE of whole graphs
     checkpoint_query: str | None = None  # makes a DROP or MOVE of the target graph durable
     rewrite_line: Callable[[str], str] | None = None  # an N-Triples line in a form the server keeps
+    staging_params: dict[str, str] = field(default_factory=dict)  # on the Graph Store PUT of the staging graph
 
 
 VIRTUOSO = ServerTraits(
@@ -51,7 +54,11 @@ VIRTUOSO = ServerTraits(
     rewrite_line=duration_with_time,
 )
 
-_TRAITS: dict[str, ServerTraits] = {"virtuoso": VIRTUOSO}
+#: Oxigraph loads a Graph Store PUT in one in-memory transaction (14 s for 94,000 triples here,
+#: against 2 s through its bulk loader); the staging graph needs no transaction of its own.
+OXIGRAPH = ServerTraits(staging_params={"no_transaction": ""})
+
+_TRAITS: dict[str, ServerTraits] = {"virtuoso": VIRTUOSO, "oxigraph": OXIGRAPH}
 
 
 def traits(layout: str | None) -> ServerTraits:
