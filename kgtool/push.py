@@ -27,6 +27,7 @@ from .terms import iri_ref
 
 NTRIPLES = "application/n-triples"
 CHUNK_BYTES = 4_000_000  # an INSERT DATA request never grows much past this
+BULK_TRIPLES_PER_SECOND = 500  # the slowest DROP/MOVE rate to wait for before giving up
 
 Progress = Callable[[str], None]
 
@@ -131,8 +132,13 @@ class _Pusher:
         self.ep.update(text, idempotent=idempotent)
 
     def bulk(self, text: str, *, idempotent: bool = True) -> None:
-        """A DROP or MOVE of whole graphs, with the server's prologue for large transactions."""
-        self.update(self.server.bulk_prologue + text, idempotent=idempotent)
+        """A DROP or MOVE of whole graphs, with the server's prologue for large transactions.
+
+        The answer may take long: Oxigraph moved 940,000 triples in about 10 minutes on a busy
+        machine, so the wait grows with the file (a second per 500 triples) beyond --timeout."""
+        wait = max(self.ep.timeout, len(self.data.lines) / BULK_TRIPLES_PER_SECOND)
+        self.requests += 1
+        dataclasses.replace(self.ep, timeout=wait).update(self.server.bulk_prologue + text, idempotent=idempotent)
 
     def checkpoint(self) -> None:
         """Make a bulk change of the target graph durable where the prologue skipped the log."""
