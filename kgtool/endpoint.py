@@ -2,7 +2,8 @@
 
 Credentials come from the environment (never from the command line, never printed):
 ``KGTOOL_ENDPOINT_TOKEN`` for a bearer token, or ``KGTOOL_ENDPOINT_USER`` and
-``KGTOOL_ENDPOINT_PASSWORD`` for HTTP Basic. Transient failures (connection refused or
+``KGTOOL_ENDPOINT_PASSWORD``, sent as HTTP Digest or Basic, whichever the server's challenge
+asks for. Transient failures (connection refused or
 reset, timeouts, HTTP 429/502/503/504) are retried with exponential backoff; a request that
 is not safe to repeat is retried only when it provably never reached the server.
 """
@@ -17,7 +18,8 @@ from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
 import requests
-from requests.auth import AuthBase, HTTPBasicAuth
+from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
+from requests.cookies import extract_cookies_to_jar
 from rdflib import BNode, Graph, Literal, URIRef
 
 from . import __version__
@@ -43,14 +45,20 @@ class Layout:
     store: str | None  # Graph Store Protocol service; None when the server has none
     base_example: str
     graph_param: str = "graph"  # how the Graph Store service names the graph
+    #: (query, update, store) paths to use instead when a user and password are given
+    with_password: tuple[str, str, str] | None = None
 
 
-#: Service paths of the stores kgtool documents; only "oxigraph" is exercised by the tests.
+#: Service paths of the stores kgtool documents; "oxigraph" and "virtuoso" are exercised by the
+#: tests against real servers.
 LAYOUTS: dict[str, Layout] = {
     "oxigraph": Layout("query", "update", "store", "http://127.0.0.1:7878"),
     "fuseki": Layout("query", "update", "data", "http://127.0.0.1:3030/DATASET"),
     "graphdb": Layout("", "statements", "rdf-graphs/service", "http://127.0.0.1:7200/repositories/REPO"),
-    "virtuoso": Layout("sparql", "sparql", "sparql-graph-crud", "http://127.0.0.1:8890", "graph-uri"),
+    # Virtuoso's anonymous /sparql may not update (SR186) unless granted; its -auth twins take
+    # a database user (HTTP Digest).
+    "virtuoso": Layout("sparql", "sparql", "sparql-graph-crud", "http://127.0.0.1:8890", "graph-uri",
+                       ("sparql-auth", "sparql-auth", "sparql-graph-crud-auth")),
     "qlever": Layout("", "", "", "http://127.0.0.1:7001"),
 }
 
@@ -69,8 +77,59 @@ class BearerAuth(AuthBase):
         return "BearerAuth(<hidden>)"
 
 
+class PasswordAuth(AuthBase):
+    """A user and password, sent as the server's ``WWW-Authenticate`` challenge asks: HTTP Digest
+    (Virtuoso's -auth endpoints) or Basic (Fuseki, GraphDB, proxies).
+
+    Nothing is sent before the first challenge, so a password never travels in clear to a server
+    that wants Digest; once the scheme is known it is used from the first request on.
+    """
+
+    def __init__(self, username: str, password: str):
+        self.username = username
+        self.password = password
+        self.scheme: str | None = None  # "digest" or "basic" once a server has asked
+        self._digest = HTTPDigestAuth(username, password)
+        self._basic = HTTPBasicAuth(username, password)
+
+    def __repr__(self) -> str:
+        return f"PasswordAuth({self.username!r}, <hidden>)"
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self.scheme == "basic":
+            return self._basic(r)
+        r = self._digest(r)  # answers a Digest challenge itself, then signs each request
+        if self.scheme is None:
+            r.register_hook("response", self._challenged)
+        return r
+
+    def _challenged(self, r: requests.Response, **kwargs) -> requests.Response:
+        if r.status_code != 401:
+            if any(h.status_code == 401 and "digest" in h.headers.get("WWW-Authenticate", "").lower()
+                   for h in r.history):
+                self.scheme = "digest"  # the digest hook answered the challenge
+            return r
+        challenge = r.headers.get("WWW-Authenticate", "").lower()
+        if "digest" in challenge:
+            self.scheme = "digest"  # the digest hook has already answered it
+            return r
+        if "basic" not in challenge:
+            return r
+        self.scheme = "basic"
+        r.content  # noqa: B018  (read the body so the connection can be reused)
+        r.close()
+        prep = r.request.copy()
+        extract_cookies_to_jar(prep._cookies, r.request, r.raw)
+        prep.prepare_cookies(prep._cookies)
+        self._basic(prep)
+        again = r.connection.send(prep, **kwargs)
+        again.history.append(r)
+        again.request = prep
+        return again
+
+
 def auth_from_env(env: Mapping[str, str] | None = None) -> AuthBase | None:
-    """Bearer or Basic credentials from the environment, or None."""
+    """Bearer or user/password credentials from the environment, or None."""
     env = os.environ if env is None else env
     token, user, password = env.get(ENV_TOKEN), env.get(ENV_USER), env.get(ENV_PASSWORD)
     if token and (user or password):
@@ -81,7 +140,7 @@ def auth_from_env(env: Mapping[str, str] | None = None) -> AuthBase | None:
         if not (user and password is not None):
             missing = ENV_PASSWORD if user else ENV_USER
             raise UsageError(f"{missing} is not set ({ENV_USER} and {ENV_PASSWORD} go together)")
-        return HTTPBasicAuth(user, password)
+        return PasswordAuth(user, password)
     return None
 
 
@@ -175,6 +234,7 @@ class Endpoint:
     timeout: float = 120.0
     graph_param: str = "graph"
     session: requests.Session = field(default_factory=requests.Session, repr=False)
+    layout: str | None = None  # the server kind, when known: push adapts to its limits
 
     @classmethod
     def from_base(
@@ -193,13 +253,17 @@ class Endpoint:
             raise UsageError(f"unknown server layout {layout!r} (choose from: {', '.join(LAYOUTS)})")
         lay = LAYOUTS[layout]
         base = check_url(base)
+        auth = auth_from_env(env)
+        q, u, st = lay.with_password if lay.with_password and isinstance(auth, PasswordAuth) else (
+            lay.query, lay.update, lay.store)
         ep = cls(
-            query_url=check_url(query_url or _join(base, lay.query), "query URL"),
-            update_url=check_url(update_url or _join(base, lay.update), "update URL"),
+            query_url=check_url(query_url or _join(base, q), "query URL"),
+            update_url=check_url(update_url or _join(base, u), "update URL"),
             store_url=check_url(store_url, "graph store URL") if store_url
-            else (_join(base, lay.store) if lay.store is not None else None),
-            auth=auth_from_env(env),
+            else (_join(base, st) if st is not None else None),
+            auth=auth,
             graph_param=lay.graph_param,
+            layout=layout,
             **options,
         )
         ep.session.headers["User-Agent"] = f"kgtool/{__version__}"
@@ -231,6 +295,9 @@ class Endpoint:
                 )
             if r.status_code >= 400:
                 answer = _excerpt(mask(r.text)) or "(empty answer)"
+                if "SR186" in answer and self.auth is None:  # Virtuoso's anonymous user may not write
+                    answer += (f" (set {ENV_USER}/{ENV_PASSWORD} to a Virtuoso user with the SPARQL_UPDATE role, "
+                               "e.g. dba, to use its authenticated endpoints)")
                 raise EndpointError(f"{method} {url}: HTTP {r.status_code} {r.reason}: {answer}")
             return r
         raise AssertionError("unreachable")  # pragma: no cover
@@ -291,9 +358,10 @@ class Endpoint:
             raise UsageError("this endpoint has no Graph Store Protocol URL; use --protocol update or give --store-url")
         return self.store_url
 
-    def put_graph(self, graph: str, body: bytes, media_type: str) -> None:
-        """Replace a named graph's content (HTTP PUT)."""
-        self.request("PUT", self._store_url(), params={self.graph_param: graph}, data=body, headers={"Content-Type": media_type})
+    def put_graph(self, graph: str, body: bytes, media_type: str, extra: Mapping[str, str] | None = None) -> None:
+        """Replace a named graph's content (HTTP PUT); ``extra``: server-specific query parameters."""
+        self.request("PUT", self._store_url(), params={self.graph_param: graph, **(extra or {})}, data=body,
+                     headers={"Content-Type": media_type})
 
     def post_graph(self, graph: str, body: bytes, media_type: str, *, idempotent: bool = True) -> None:
         """Add triples to a named graph (HTTP POST); not idempotent when the body has blank nodes."""

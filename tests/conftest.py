@@ -87,7 +87,7 @@ def api_fixture(relpath: str) -> bytes:
 # --- SPARQL stores and endpoints ---------------------------------------------------------------
 
 import citation_records  # noqa: E402  (tests/ is on sys.path)
-from servers import OxigraphServer  # noqa: E402
+from servers import OxigraphServer, VirtuosoServer, virtuoso_binary  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -118,6 +118,30 @@ def oxigraph(tmp_path_factory) -> OxigraphServer:
 def own_oxigraph(tmp_path: Path) -> OxigraphServer:
     """A real Oxigraph server for one test, which may kill and restart it."""
     server = OxigraphServer(tmp_path / "oxigraph-data").start()
+    yield server
+    server.stop()
+
+
+def _need_virtuoso() -> None:
+    if not virtuoso_binary():
+        pytest.skip("virtuoso-t is not installed (Debian/Ubuntu: apt-get install virtuoso-opensource)")
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory) -> VirtuosoServer:
+    """One real Virtuoso (Debian's virtuoso-t, its default virtuoso.ini with throwaway paths and
+    ports) for the session; tests that share it write to graphs of their own."""
+    _need_virtuoso()
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_virtuoso(tmp_path: Path) -> VirtuosoServer:
+    """A real Virtuoso for one test, which may kill and restart it."""
+    _need_virtuoso()
+    server = VirtuosoServer(tmp_path / "virtuoso").start()
     yield server
     server.stop()
 

@@ -1,0 +1,150 @@
+"""Real triple stores as kgtool's users meet them: values that survive the round trip, Virtuoso
+as installed (authenticated endpoints, HTTP Digest, wrong passwords), and a 10,000-citation
+replace. The servers are started by the fixtures in conftest.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+import citation_records as rec
+from kgtool.cli import main
+from kgtool.endpoint import Endpoint, PasswordAuth
+from kgtool.errors import EndpointError
+from kgtool.push import push_file, temp_graph
+from kgtool.push_servers import duration_with_time
+from test_push import Store, graph, store  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parents[1]
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+# An OpenCitations Index CSV with the values that trip stores up: time spans of every shape
+# (years and months and days, days only, negative, zero, empty), dates of three precisions,
+# self-citation flags, a DOI with SICI characters.
+OC_CSV = """oci,citing,cited,creation,timespan,journal_sc,author_sc
+oci:061-062,omid:br/061 doi:10.1000/a,omid:br/062 doi:10.1000/b,2020-01-05,P1Y10M10D,yes,no
+oci:061-063,omid:br/061 doi:10.1000/a,omid:br/063 doi:10.1000/c,2020-01-05,P6D,no,yes
+oci:061-064,omid:br/061 doi:10.1000/a,omid:br/064 doi:10.1002/(sici)1097-4571(198909)40:5<342::aid-asi7>3.0.co;2-u,2020-01-05,-P6D,no,no
+oci:065-062,omid:br/065 doi:10.1000/d,omid:br/062 doi:10.1000/b,2021-03,P0D,no,no
+oci:065-063,omid:br/065 doi:10.1000/d,omid:br/063 doi:10.1000/c,2021,P2Y,no,no
+oci:065-066,omid:br/065 doi:10.1000/d,omid:br/066 pmid:123,2021,,no,no
+"""
+
+
+def convert(csv: Path, out: Path) -> Path:
+    r = subprocess.run([sys.executable, "-m", "kgtool", "-q", "convert", str(csv), "--to", "nt", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return out / (csv.stem + ".nt")
+
+
+def canonical(nt: str) -> set[str]:
+    """Triples by value: Oxigraph keeps one canonical form of each typed literal
+    (``"P6DT0S"`` and ``"P6D"`` are one duration, ``"1"`` and ``"true"`` one boolean)."""
+    store = ox.Store()
+    store.load(nt.encode(), ox.RdfFormat.N_TRIPLES)
+    return {f"{q.subject} {q.predicate} {q.object}" for q in store}
+
+
+def read_back(st: Store, graph: str) -> str:
+    """The graph as N-Triples, read through kgtool's own endpoint client."""
+    res = st.ep().query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in res.rows)
+
+
+def test_values_read_back_equal_from_each_store(store, tmp_path, graph):
+    csv = tmp_path / "oc.csv"
+    csv.write_text(OC_CSV)
+    nt = convert(csv, tmp_path)
+    kg = rec.write_ttl(tmp_path / "small.ttl")  # decimals, language tags, years, titles
+    both = tmp_path / "both.nt"
+    g = ox.Store()
+    g.load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+    g.load(path=str(kg), format=ox.RdfFormat.TURTLE)
+    both.write_text("".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in g))
+    assert '"P1Y10M10D"^^' in both.read_text() and '"P6D"^^' in both.read_text()
+    for protocol in ("gsp", "update"):
+        push_file(both, store.ep(), graph, protocol=protocol)
+        assert canonical(read_back(store, graph)) == canonical(both.read_text()), protocol
+
+
+def test_date_only_durations_get_a_zero_time_part_and_nothing_else_changes():
+    d = f"^^<{XSD}duration> .\n"
+    assert duration_with_time(f'<a:s> <a:p> "P1Y10M10D"{d}') == f'<a:s> <a:p> "P1Y10M10DT0S"{d}'
+    assert duration_with_time(f'<a:s> <a:p> "-P6D"{d}') == f'<a:s> <a:p> "-P6DT0S"{d}'
+    for same in (f'<a:s> <a:p> "PT5H"{d}', f'<a:s> <a:p> "P1DT2H"{d}', f'<a:s> <a:p> "P6D"^^<{XSD}string> .\n',
+                 f'<a:s> <a:p> "x \\"P6D\\"{d[:-3]}" .\n'):
+        assert duration_with_time(same) == same
+
+
+# --- Virtuoso as installed ------------------------------------------------------------------------
+
+
+def test_virtuoso_password_goes_by_digest_to_the_authenticated_endpoints(virtuoso, small_graph, graph):
+    ep = Endpoint.from_base(virtuoso.url, "virtuoso", env=virtuoso.env)
+    assert (ep.update_url, ep.store_url) == (f"{virtuoso.url}/sparql-auth", f"{virtuoso.url}/sparql-graph-crud-auth")
+    r = push_file(small_graph, ep, graph)
+    assert r.graph_triples == len(rec.graph_triples())
+    assert isinstance(ep.auth, PasswordAuth) and ep.auth.scheme == "digest"
+
+
+def test_virtuoso_wrong_password_is_refused_and_never_shown(virtuoso, small_graph, graph):
+    push_file(small_graph, Endpoint.from_base(virtuoso.url, "virtuoso", env=virtuoso.env), graph)
+    bad = {"KGTOOL_ENDPOINT_USER": "dba", "KGTOOL_ENDPOINT_PASSWORD": "dba"}  # the default, changed by the fixture
+    with pytest.raises(EndpointError) as e:
+        push_file(small_graph, Endpoint.from_base(virtuoso.url, "virtuoso", env=bad, backoff=0.01), graph, mode="merge")
+    assert "HTTP 401" in str(e.value) and "check the credentials" in str(e.value)
+    assert virtuoso.count(graph) == len(rec.graph_triples())
+    assert virtuoso.count(temp_graph(graph)) == 0
+
+
+def test_virtuoso_without_credentials_says_what_the_server_said(virtuoso, small_graph, graph):
+    with pytest.raises(EndpointError, match=r"POST http://\S+/sparql: HTTP \d+ .*SR186.*No permission.* \(set "
+                       r"KGTOOL_ENDPOINT_USER/KGTOOL_ENDPOINT_PASSWORD to a Virtuoso user"):
+        push_file(small_graph, Endpoint.from_base(virtuoso.url, "virtuoso", env={}, retries=0), graph)
+
+
+def test_cli_push_to_virtuoso(virtuoso, small_graph, graph, monkeypatch):
+    args = ["push", str(small_graph), "--endpoint", virtuoso.url, "--layout", "virtuoso", "--graph", graph]
+    monkeypatch.setenv("KGTOOL_ENDPOINT_USER", "dba")
+    monkeypatch.setenv("KGTOOL_ENDPOINT_PASSWORD", "not-" + virtuoso.password)
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2 and "HTTP 401" in r.output and virtuoso.password not in r.output
+    monkeypatch.setenv("KGTOOL_ENDPOINT_PASSWORD", virtuoso.password)
+    for protocol in ("gsp", "update"):
+        r = CliRunner().invoke(main, ["-q", *args, "--protocol", protocol])
+        assert r.exit_code == 0, r.output
+        n = len(rec.graph_triples())
+        assert r.output == f"pushed {small_graph} -> <{graph}> ({protocol}, replace): {n} triples in the file, {n} in the graph\n"
+
+
+# --- scale: 10,000 citations (100,000 are in bench/bench_push.py) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def oc_10k(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("oc10k")
+    csv = tmp / "oc-10k.csv"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_oc_csv.py"), "10000", str(csv)], check=True,
+                   capture_output=True, timeout=300)
+    return convert(csv, tmp)
+
+
+@pytest.mark.parametrize("protocol", ["gsp", "update"])
+def test_virtuoso_replaces_10k_citations(virtuoso, oc_10k, graph, protocol):
+    """The issue's failures at this size: MOVE timing out, INSERT DATA not compiling."""
+    n = sum(1 for _ in open(oc_10k, "rb"))
+    ep = Endpoint.from_base(virtuoso.url, "virtuoso", env=virtuoso.env, timeout=600)
+    messages: list[str] = []
+    for _ in range(2):  # into an empty graph, then over a full one
+        r = push_file(oc_10k, ep, graph, protocol=protocol, progress=messages.append)
+        assert (r.file_triples, r.graph_triples) == (n, n)
+    assert virtuoso.count(graph) == n and virtuoso.count(temp_graph(graph)) == 0
+    if protocol == "update":
+        assert any("--chunk-size 10000 lowered to that" in m for m in messages)
+        assert r.requests > n // 1000
