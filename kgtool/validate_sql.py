@@ -142,25 +142,17 @@ def _bad_line(path: Path, name: str) -> InputError:
     return InputError("not an N-Triples/N-Quads line", source=name)
 
 
-def _load_parsed(db: _Database, path: Path, kind: str, file_no: int, relabel: bool) -> int:
-    """Parse another syntax with pyoxigraph into an N-Triples file, then load that."""
+def _load_parsed(db: _Database, path: Path, kind: str, file_no: int, relabel: bool,
+                 input_format: str | None) -> int:
+    """Read another syntax with the one strict reader (rdfload) into an N-Triples file, then load that."""
     import pyoxigraph as ox
 
-    formats = {"ttl": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD,
-               "xml": ox.RdfFormat.RDF_XML, "n3": ox.RdfFormat.N3}
     out = db.tmp / f"parsed-{file_no}.nt"
     try:
-        with open(path, "rb") as raw:
-            import gzip
-
-            stream = gzip.GzipFile(fileobj=raw) if _is_gzip(path) else raw
-            quads = ox.parse(stream, format=formats[kind], base_iri=path.resolve().as_uri())
-            with open(out, "wb") as fh:
-                ox.serialize((q.triple for q in quads), fh, format=ox.RdfFormat.N_TRIPLES)
-    except SyntaxError as e:
-        raise InputError(f"cannot parse as {kind}: {' '.join(str(e).split())[:300]}", source=str(path)) from None
-    except (OSError, EOFError) as e:
-        raise InputError(f"cannot read ({e})", source=str(path)) from None
+        with open(out, "wb") as fh:
+            ox.serialize((q.triple for q in iter_quads(path, input_format)), fh, format=ox.RdfFormat.N_TRIPLES)
+    except OSError as e:
+        raise InputError(f"cannot write the scratch copy ({e.strerror or e})", source=str(path)) from None
     n = _load_lines(db, out, str(path), file_no, relabel)
     out.unlink()
     return n
@@ -179,7 +171,7 @@ def load_triples(db: _Database, files: list[Path], input_format: str | None, pro
             deque(iter_quads(f, input_format), maxlen=0)
             total += _load_lines(db, f, str(f), i, relabel)
         else:
-            total += _load_parsed(db, f, kind, i, relabel)
+            total += _load_parsed(db, f, kind, i, relabel, input_format)
         progress(f"validating: loaded {f.name} ({total:,} triples so far)")
     return total
 

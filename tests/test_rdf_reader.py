@@ -35,7 +35,7 @@ def commands(path: Path, tmp: Path) -> dict[str, list[str]]:
     store = tmp / f"store{next(_stores)}"  # a fresh one: a failed load in this process may hold its lock
     return {
         "validate": ["validate", str(path), "--engine", "pyshacl"],
-        "validate-stream": ["validate", str(path), "--engine", "stream"],
+        "validate-duckdb": ["validate", str(path), "--engine", "duckdb"],
         "query": ["query", str(path), "--sparql", "SELECT * WHERE { ?s ?p ?o }"],
         "stats": ["stats", str(path)],
         "site": ["site", str(path), "--out", str(tmp / "site"), "--base", "https://example.org/"],

@@ -17,6 +17,7 @@ from kgtool.endpoint import Endpoint
 from kgtool.push import push_file
 from kgtool.store import open_store
 from kgtool.sync import STATE_DIR, sync_push
+from conftest import ROOT
 from servers import AuthProxy
 
 N_CITATIONS = 10_000
@@ -182,3 +183,36 @@ def test_two_spellings_of_one_value_pass_the_count_check(oxigraph, tmp_path):
     assert r.graph_triples == 2
     again = sync_push(f, ep(oxigraph.url), "https://example.org/g/sync-spellings", state_dir=tmp_path / "s")
     assert again.action == "unchanged"
+
+
+def test_sync_on_virtuoso_as_installed(virtuoso, tmp_path):
+    """push --mode sync through Virtuoso's authenticated endpoints: durations survive (day-only
+    ones included), a changed export sends only its difference, an unchanged one nothing."""
+    oc = tmp_path / "oc.csv"
+    rows = (ROOT / "tests" / "data" / "oc" / "index-sample.csv").read_text().splitlines()
+    rows.append("oci:0610404-0610505,omid:br/0610404,omid:br/0610505,2020-01-01,P6D,no,no")
+    oc.write_text("\n".join(rows) + "\n")
+    assert run("-q", "fetch", "opencitations", "--input", str(oc), "--format", "nt", "--out", str(tmp_path / "e")
+               ).exit_code == 0
+    export = tmp_path / "e" / "oc.nt"
+    graph = "https://example.org/g/sync-virtuoso"
+    args = ["push", str(export), "--endpoint", virtuoso.url, "--layout", "virtuoso", "--graph", graph,
+            "--mode", "sync", "--sync-state", str(tmp_path / "state")]
+    env = virtuoso.env
+    first = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    e = Endpoint.from_base(virtuoso.url, env=env, layout="virtuoso", backoff=0.01)
+    spans = "SELECT ?d WHERE { GRAPH <%s> { ?c <http://purl.org/spar/cito/hasCitationTimeSpan> ?d } }" % graph
+    written = sorted(ln.split('"')[1] for ln in export.read_text().splitlines() if "hasCitationTimeSpan" in ln)
+    # With --layout virtuoso a duration without a time part is sent as "P6DT0S", which Virtuoso keeps
+    read = sorted(str(row[0]).removesuffix("T0S") for row in e.query(spans).rows)
+    assert read == written and "P6D" in read
+    lines = export.read_text().splitlines(keepends=True)
+    i = next(i for i, ln in enumerate(lines) if "hasCitationCreationDate" in ln)
+    lines[i] = lines[i].replace('"2019-03-04"', '"2019-03-05"')
+    export.write_text("".join(lines))
+    second = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert second.exit_code == 0 and "sending the difference" in second.stderr, second.output
+    assert e.count(graph) == len(lines)
+    third = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert third.exit_code == 0 and "sending" not in third.stderr, third.output
