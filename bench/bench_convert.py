@@ -145,12 +145,16 @@ with open(out, "ab") as o, open(out + ".body", "rb") as b:
 """
 
 
-def contenders(spark_cores: list[int], ref_tree: Path | None) -> dict[str, tuple[list[str], dict]]:
+def contenders(spark_cores: list[int], ref_tree: Path | None,
+               before_tree: Path | None = None) -> dict[str, tuple[list[str], dict]]:
     env = dict(os.environ)
     out: dict[str, tuple[list[str], dict]] = {}
     if ref_tree is not None:
         ref_env = {**env, "PYTHONPATH": str(ref_tree)}
         out["ref (6ebbdf6)"] = ([PY, "-m", "kgtool", "-q", "convert", "{in}", "--to", "nt", "--out", "{dir}", "--name", "oc"], ref_env)
+    if before_tree is not None:  # another version of the DuckDB engine, for before/after in one run
+        out["duckdb (before)"] = ([PY, "-m", "kgtool", "-q", "convert", "{in}", "--to", "nt", "--out", "{dir}",
+                                   "--name", "oc"], {**env, "PYTHONPATH": str(before_tree)})
     out["duckdb"] = ([PY, "-m", "kgtool", "-q", "convert", "{in}", "--to", "nt", "--out", "{dir}", "--name", "oc"], env)
     for n in spark_cores:
         out[f"spark local[{n}]"] = ([PY, "-m", "kgtool", "-q", "convert", "{in}", "--to", "nt", "--out", "{dir}",
@@ -165,6 +169,8 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--ref-tree", type=Path, default=Path("/work/wt-ref11"))
+    ap.add_argument("--before-tree", type=Path, default=None,
+                    help="a checkout of an earlier kgtool, run as 'duckdb (before)'")
     ap.add_argument("--spark-cores", type=int, nargs="*", default=[1, 2])
     ap.add_argument("--spark-max", type=int, default=1_000_000, help="largest size Spark runs at")
     ap.add_argument("--only", nargs="*", default=None, help="run only these contenders")
@@ -177,7 +183,7 @@ def main() -> int:
         csv = ensure_data(size)
         warm(csv)
         lines: dict[str, list[bytes]] = {}
-        for name, (cmd, env) in contenders(args.spark_cores, ref).items():
+        for name, (cmd, env) in contenders(args.spark_cores, ref, args.before_tree).items():
             if args.only and name not in args.only:
                 continue
             if name.startswith("spark") and size > args.spark_max:
@@ -188,7 +194,7 @@ def main() -> int:
                     argv = [c.replace("{in}", str(csv)).replace("{dir}", d) for c in cmd]
                     r = measure(argv, env=env, cwd=str(DATA))  # not the repo: -m kgtool must find the tree on PYTHONPATH
                     runs.append(r)
-                    if size == min(args.sizes) and not name.startswith("ref") and not lines.get(name):
+                    if size == min(args.sizes) and not name.startswith(("ref", "duckdb (")) and not lines.get(name):
                         lines[name] = sorted(Path(d, "oc.nt").read_bytes().splitlines())
             med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "rss_mb", "load")}
             row = {"size": size, "tool": name, **{k: round(v, 2) for k, v in med.items()},

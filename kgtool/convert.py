@@ -433,13 +433,25 @@ class _Job:
                  for f in ("creation", "timespan", "oci")}
         # As the build path merges them (resolve.merge_citations): the pair's first row's values,
         # filled from later rows where empty; a flag set by any row; a work citing itself dropped.
-        # seq numbers the citations in input order, so that they can be written range by range.
+        # Only pairs cited more than once are aggregated (aggregates of strings are slow; most
+        # pairs occur once and pass through as they are).
+        eng.create("dup", "SELECT citing_path, cited_path FROM cit WHERE citing_path <> cited_path "
+                          "GROUP BY citing_path, cited_path HAVING count(*) > 1")
+        in_dup = ("EXISTS (SELECT 1 FROM dup d WHERE d.citing_path = cit.citing_path "
+                  "AND d.cited_path = cit.cited_path)")
+        # Where the engine writes range by range, the citations are stored once in input order
+        # (a sort of the table, which spills) and read by storage position: no sort of the lines.
+        order = " ORDER BY prn" if eng.range_rows else ""
         eng.create("c", f"""
-            SELECT *, row_number() OVER (ORDER BY prn) AS seq FROM (
+            SELECT *, {node} AS node FROM (
+              SELECT citing_path, cited_path, citing, cited, rn AS prn, creation, timespan, oci,
+                     author_self, journal_self
+              FROM cit WHERE citing_path <> cited_path AND NOT {in_dup}
+              UNION ALL
               SELECT citing_path, cited_path, min(citing) AS citing, min(cited) AS cited, min(rn) AS prn,
                      {first['creation']}, {first['timespan']}, {first['oci']},
-                     bool_or(author_self) AS author_self, bool_or(journal_self) AS journal_self, {node} AS node
-              FROM cit WHERE citing_path <> cited_path GROUP BY citing_path, cited_path)""")
+                     bool_or(author_self) AS author_self, bool_or(journal_self) AS journal_self
+              FROM cit WHERE {in_dup} GROUP BY citing_path, cited_path){order}""", ordered=bool(order))
         sums = " + ".join(f"count(*) FILTER (WHERE {_condition(t.when)})" for t in plan.templates)
         works = eng.rows("SELECT count(*) FROM works")[0][0]
         self.citations = eng.rows("SELECT count(*) FROM c")[0][0]
@@ -455,12 +467,9 @@ class _Job:
         parts = [f"CASE WHEN {_condition(t.when)} THEN {_concat_sql(eng, t)} || {eng.text(tail)} ELSE '' END"
                  for t in plan.templates]
         if not eng.range_rows:
-            return [f"SELECT {' || '.join(parts)} AS line FROM c ORDER BY seq"]
-        # The citations stored in input order once (a sort of the table, which spills), then read
-        # range by range in storage order: no sort of the lines themselves.
-        eng.create("c_ord", "SELECT * FROM c ORDER BY seq", ordered=True)
+            return [f"SELECT {' || '.join(parts)} AS line FROM c ORDER BY prn"]
         step = eng.range_rows
-        return [f"SELECT {' || '.join(parts)} AS line FROM c_ord WHERE seq > {a} AND seq <= {a + step}"
+        return [f"SELECT {' || '.join(parts)} AS line FROM c WHERE rowid >= {a} AND rowid < {a + step}"
                 for a in range(0, self.citations, step)]
 
 
