@@ -14,10 +14,10 @@ import argparse
 import resource
 import time
 
-from kgtool.mapping import triples
-from kgtool.model import Bundle, SourceInfo
-from kgtool.resolve import resolve
-from kgtool.sources import opencitations, semanticscholar
+from kgtool.map.mapping import triples
+from kgtool.map.model import Bundle, SourceInfo
+from kgtool.map.resolve import resolve
+from kgtool.read.sources import opencitations, semanticscholar
 
 
 def oc_csv(n: int) -> str:

@@ -37,11 +37,11 @@ BASE = "https://w3id.org/kgtool/data/"
 PLAIN_PYTHON = r"""
 import csv, hashlib, sys
 from kgtool import iris
-from kgtool.mapping import work_terms, source_triples, agent_triples
-from kgtool.model import SourceInfo
-from kgtool.ntlines import NTLineEncoder
-from kgtool.sources.opencitations import parse_ids, FLAGS
-from kgtool.mapping import creation_literal, duration_literal
+from kgtool.map.mapping import work_terms, source_triples, agent_triples
+from kgtool.map.model import SourceInfo
+from kgtool.serialize.ntlines import NTLineEncoder
+from kgtool.read.sources.opencitations import parse_ids, FLAGS
+from kgtool.map.mapping import creation_literal, duration_literal
 path, out = sys.argv[1], sys.argv[2]
 B = "https://w3id.org/kgtool/data/"
 sha = hashlib.sha256(open(path, "rb").read()).hexdigest()

@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import OxigraphServer, VirtuosoServer, oxigraph_binary, virtuoso_binary  # noqa: E402
 
-from kgtool.endpoint import Endpoint  # noqa: E402
-from kgtool.push import push_file, temp_graph  # noqa: E402
+from kgtool.push.endpoint import Endpoint  # noqa: E402
+from kgtool.push.upload import push_file, temp_graph  # noqa: E402
 
 DATA = HERE / "data"
 GRAPH = "https://example.org/g/bench"

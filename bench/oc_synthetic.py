@@ -12,11 +12,11 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
-from kgtool.export import turtle_text
-from kgtool.mapping import triples
-from kgtool.model import Bundle, Citation, Reception, Share, SourceInfo, Work
-from kgtool.resolve import resolve
-from kgtool.vocab import POLARITIES, ROLES
+from kgtool.map.mapping import triples
+from kgtool.map.model import Bundle, Citation, Reception, Share, SourceInfo, Work
+from kgtool.map.resolve import resolve
+from kgtool.map.vocab import POLARITIES, ROLES
+from kgtool.serialize.export import turtle_text
 
 WORDS = (
     "citation graph scholarly network analysis open data metadata linked semantic "
@@ -117,7 +117,7 @@ def write_turtle(n_citations: int, path: Path, seed: int = 42) -> int:
 
 def query_params(n_citations: int, seed: int = 42) -> dict[str, dict[str, str]]:
     """Parameters for the shipped queries: the most-cited work, and the work with most references."""
-    from kgtool.iris import work_iri
+    from kgtool.map.iris import work_iri
 
     b = bundle(n_citations, seed)
     cited: dict = {}

@@ -50,9 +50,9 @@ with open(sys.argv[1], encoding="utf-8") as src, open(sys.argv[2], "w", encoding
 NAIVE = r"""
 import hashlib, sys, io
 from pathlib import Path
-from kgtool.model import Bundle, SourceInfo
+from kgtool.map.model import Bundle, SourceInfo
 from kgtool.pipeline import graph_from_bundles
-from kgtool.sources.opencitations import iter_csv
+from kgtool.read.sources.opencitations import iter_csv
 path, out = Path(sys.argv[1]), sys.argv[2]
 with open(path, encoding="utf-8", newline="") as fh:
     cits = tuple(c for c, _ in iter_csv(fh, str(path)))
@@ -67,8 +67,8 @@ import collections, sys, time, json
 sys.path.insert(0, sys.argv[3])
 from planted import planted_graph
 from rdflib import Graph
-from kgtool.validate import load_shapes, validate_graph
-from kgtool.validate_sql import validate_files
+from kgtool.validate.shacl import load_shapes, validate_graph
+from kgtool.validate.sql import validate_files
 import rdflib
 n, path = int(sys.argv[1]), sys.argv[2]
 text, names = planted_graph(n, seed=17, copies=3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Callable, IO
+from typing import IO, Callable
 
 from . import leftovers
 from .errors import UsageError

@@ -7,8 +7,8 @@ import io
 import pytest
 
 from kgtool.errors import InputError
-from kgtool.model import Work
-from kgtool.sources.opencitations import iter_csv, looks_like_csv, parse_ids, parse_row
+from kgtool.map.model import Work
+from kgtool.read.sources.opencitations import iter_csv, looks_like_csv, parse_ids, parse_row
 
 ROW = {"oci": "oci:061-062", "citing": "omid:br/061", "cited": "omid:br/062", "creation": "2019-03",
        "timespan": "-P1Y2M", "journal_sc": "yes", "author_sc": "no"}

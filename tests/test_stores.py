@@ -8,17 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import citation_records as rec
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-
-import citation_records as rec
-from kgtool.cli import main
-from kgtool.endpoint import Endpoint, PasswordAuth
-from kgtool.errors import EndpointError
-from kgtool.push import push_file, temp_graph
-from kgtool.push_servers import duration_with_time
 from test_push import Store, graph, store  # noqa: F401  (fixtures)
+
+from kgtool.cli import main
+from kgtool.errors import EndpointError
+from kgtool.push.endpoint import Endpoint, PasswordAuth
+from kgtool.push.servers import duration_with_time
+from kgtool.push.upload import push_file, temp_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 XSD = "http://www.w3.org/2001/XMLSchema#"

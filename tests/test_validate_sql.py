@@ -6,14 +6,13 @@ import gzip
 from collections import Counter
 
 import pytest
+from planted import planted_graph
 from rdflib import BNode, Graph
 
 from kgtool.errors import UsageError
-from kgtool.rdfload import load_graph
-from kgtool.validate import load_shapes, render_json, render_text, validate_graph
-from kgtool.validate_sql import choose_engine, compile_shapes, validate_files, validate_paths
-
-from planted import planted_graph
+from kgtool.read.rdfload import load_graph
+from kgtool.validate.shacl import load_shapes, render_json, render_text, validate_graph
+from kgtool.validate.sql import choose_engine, compile_shapes, validate_files, validate_paths
 
 
 def _key(r):

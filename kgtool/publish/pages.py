@@ -9,9 +9,9 @@ from typing import Iterable
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from ..terms import TurtleTerms, sort_key
-from ..vocab import CITO, KG, PREFIXES
-from .charts import POLARITY_COLOURS, PALETTE, REST_COLOUR, Bar, Node, bar_chart, citation_graph, percent
+from ..map.vocab import CITO, KG, PREFIXES
+from ..serialize.terms import TurtleTerms, sort_key
+from .charts import PALETTE, POLARITY_COLOURS, REST_COLOUR, Bar, Node, bar_chart, citation_graph, percent
 from .data import CitingRef, Distribution, SiteData, WorkInfo
 from .html import esc, external, link, paragraphs
 from .layout import Resource, relative

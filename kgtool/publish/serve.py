@@ -58,7 +58,7 @@ def site_base(site_dir: Path) -> str:
     void = site_dir / "void.ttl"
     if not void.is_file():
         raise UsageError(f"{site_dir} has no void.ttl; is it a folder written by 'kgtool site'?")
-    from ..rdfload import read_graph
+    from ..read.rdfload import read_graph
 
     g = read_graph([void], "turtle")
     spaces = sorted(str(o) for o in g.objects(None, VOID.uriSpace))

@@ -18,10 +18,11 @@ from typing import Callable
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from .. import iris, leftovers
+from .. import leftovers
 from ..errors import UsageError
-from ..export import jsonld_text, ntriples_lines, turtle_text
-from ..vocab import CITO, FABIO
+from ..map import iris
+from ..map.vocab import CITO, FABIO
+from ..serialize.export import jsonld_text, ntriples_lines, turtle_text
 from .data import SiteData, load_site_data
 from .describe import as_graph, cbd
 from .html import page

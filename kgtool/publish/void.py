@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from ..export import turtle_text
-from ..terms import TurtleTerms, sort_key
-from ..vocab import PREFIXES
+from ..map.vocab import PREFIXES
+from ..serialize.export import turtle_text
+from ..serialize.terms import TurtleTerms, sort_key
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
