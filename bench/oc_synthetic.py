@@ -76,7 +76,9 @@ def bundle(n_citations: int, seed: int = 42) -> Bundle:
                 citing=citing,
                 cited=cited,
                 creation=_creation(rng, citing.year) if rng.random() < 0.9 else None,
-                timespan=(f"P{span}Y{rng.randint(0, 11)}M" if span >= 0 else f"-P{-span}Y") if rng.random() < 0.8 else None,
+                timespan=(f"P{span}Y{rng.randint(0, 11)}M" if span >= 0 else f"-P{-span}Y")
+                if rng.random() < 0.8
+                else None,
                 author_self=rng.random() < 0.05,
                 journal_self=rng.random() < 0.08,
                 oci=f"0{1000 + a}-0{1000 + b}",

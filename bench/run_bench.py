@@ -258,7 +258,9 @@ def _print(rows: list[dict]) -> None:
     rows.sort(key=lambda r: (r["step"] != "convert", r["size"], r["tool"] != "kgtool"))
     for r in rows:
         ours = next(x for x in rows if x["size"] == r["size"] and x["step"] == r["step"] and x["tool"] == "kgtool")
-        ratio = "" if r is ours else f"{r['wall'] / ours['wall']:.1f}x slower, {r['pss_mb'] / ours['pss_mb']:.1f}x memory"
+        ratio = (
+            "" if r is ours else f"{r['wall'] / ours['wall']:.1f}x slower, {r['pss_mb'] / ours['pss_mb']:.1f}x memory"
+        )
         mark = "~" if r.get("extrapolated") else " "
         print(f"{r['size']:>10,} {r['step']:8} {r['tool']:13} {r['triples']:>10,} {mark}{r['wall']:>7.1f} "
               f"{mark}{r['cpu']:>6.1f} {r['triples'] / r['wall']:>10,.0f} {mark}{r['rss_mb']:>9.0f} "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
 
@@ -370,16 +370,22 @@ def endpoint_options(required: bool, services: tuple[str, ...] = ("query", "upda
 
 @main.command()
 @click.argument("files", nargs=-1)
-@click.option("--sparql", "sparql", default=None, help="The query text, or @FILE to read it from a file ('@-' for stdin).")
+@click.option(
+    "--sparql", "sparql", default=None, help="The query text, or @FILE to read it from a file ('@-' for stdin)."
+)
 @click.option("--name", "query_name", default=None, help="Run a shipped query by name (see --list).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A parameter of the shipped query, bound as an RDF term; repeatable.")
 @click.option("--list", "list_queries", is_flag=True, help="List the shipped queries and their parameters, then exit.")
-@click.option("--store", "store_path", default=None, metavar="DIR", help="Query the embedded store (see 'kgtool load').")
+@click.option(
+    "--store", "store_path", default=None, metavar="DIR", help="Query the embedded store (see 'kgtool load')."
+)
 @endpoint_options(required=False, services=("query",))
 @click.option("--default-graph", "default_graphs", multiple=True, metavar="IRI",
               help="With --endpoint: query the merge of these graphs (default: the server's default graph).")
-@click.option("--format", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True
+)
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.pass_obj
 @handle_errors
@@ -398,7 +404,9 @@ def query(ctx: Context, files: tuple[str, ...], sparql: str | None, query_name: 
         click.echo(describe_queries(), nl=False)
         return
     if (sparql is None) == (query_name is None):
-        raise UsageError("give a query with --sparql 'SELECT ...' or --sparql @query.rq, or a shipped one with --name (see --list)")
+        raise UsageError(
+            "give a query with --sparql 'SELECT ...' or --sparql @query.rq, or a shipped one with --name (see --list)"
+        )
     if params and not query_name:
         raise UsageError("--param goes with --name (a shipped query declares its parameters)")
     if sum(map(bool, (files, store_path, endpoint))) != 1:
@@ -441,7 +449,9 @@ def _read_query(spec: str) -> str:
 
 @main.command()
 @click.argument("files", nargs=-1)
-@click.option("--store", "store_path", default=None, metavar="DIR", help="Compute from the embedded store instead of files.")
+@click.option(
+    "--store", "store_path", default=None, metavar="DIR", help="Compute from the embedded store instead of files."
+)
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.pass_obj
@@ -605,8 +615,10 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
 
         sr = sync_push(file, ep, graph, state_dir=sync_state, chunk_size=chunk_size, fmt=input_format,
                        from_store=from_store, progress=ctx.progress)
-        click.echo(f"{sr.action} {sr.source} -> <{sr.graph}> (difference from the {sr.base}): {sr.removed} removed, "
-                   f"{sr.added} added in {sr.requests} requests ({sr.bytes_sent} bytes); {sr.graph_triples} in the graph")
+        click.echo(
+            f"{sr.action} {sr.source} -> <{sr.graph}> (difference from the {sr.base}): {sr.removed} removed, "
+            f"{sr.added} added in {sr.requests} requests ({sr.bytes_sent} bytes); {sr.graph_triples} in the graph"
+        )
         return
     r = push_file(file, ep, graph, protocol=protocol, mode=mode, chunk_size=chunk_size,
                   fmt=input_format, progress=ctx.progress)

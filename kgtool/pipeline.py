@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
@@ -93,7 +94,7 @@ def build_hub_pages(
     *,
     enrich: str | Iterable[str] = (),
     match_threshold: Decimal | None = None,
-    http: "HttpSettings | None" = None,
+    http: HttpSettings | None = None,
     **kwargs,
 ) -> BuildResult:
     """Read hub pages, saved API answers and small dumps ('-' is stdin; see inputs.py) and

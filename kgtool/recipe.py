@@ -12,10 +12,11 @@ Every key is checked before anything is read or written; a bad one is one line n
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .errors import InputError
 from .map import iris
@@ -235,7 +236,9 @@ def load_recipe(path: str | Path) -> Recipe:
         chunk = r.get("chunk_size", int, 10_000)
         if chunk < 1:
             r.fail("chunk_size", f"should be at least 1, got {chunk}")
-        recipe.endpoints.append(EndpointTarget(url, _iri(r, "graph", r.get("graph", str, required=True)), layout, chunk))
+        recipe.endpoints.append(
+            EndpointTarget(url, _iri(r, "graph", r.get("graph", str, required=True)), layout, chunk)
+        )
         r.done()
     top.done()
     return recipe

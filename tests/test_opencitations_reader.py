@@ -95,6 +95,6 @@ def test_errors_name_file_and_line(data_dir):
 
 
 def test_bad_utf8_is_an_input_error():
-    data = "oci,citing,cited\nx,omid:br/1,omid:br/2\n".encode() + b"y,omid:br/\xff,omid:br/3\n"
+    data = b"oci,citing,cited\nx,omid:br/1,omid:br/2\n" + b"y,omid:br/\xff,omid:br/3\n"
     with pytest.raises((InputError, UnicodeDecodeError)):
         list(iter_csv(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""), "x.csv"))

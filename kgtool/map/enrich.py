@@ -15,10 +15,10 @@ title, and a kg:TitleMatch per source records the score and the title matched.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
-from typing import Iterable
 
 from ..errors import UsageError
 from ..read.http import HttpClient, HttpSettings, Progress, quiet, source_info
@@ -73,7 +73,9 @@ def decide(title: str, candidates: Iterable[Work], threshold: Decimal = DEFAULT_
     eligible = [(s, c) for s, _, c in scored if s >= threshold]
     if not eligible:
         best, _, c = scored[0]
-        return Decision("no match", score=best, matched_title=c.title, detail=f"best candidate scored {best}: {c.title!r}")
+        return Decision(
+            "no match", score=best, matched_title=c.title, detail=f"best candidate scored {best}: {c.title!r}"
+        )
     ids = list(dict.fromkeys(_identity(c) for _, c in eligible))
     if len(ids) > 1:
         shown = ", ".join(f"{s}:{v}" for s, v in ids[:4])

@@ -68,7 +68,7 @@ def reference_key(anchor: tuple[str, str], local: str) -> tuple[str, str]:
     of '<scheme>:<value> <local>', where (scheme, value) is the work_key of the work whose list
     holds the reference and ``local`` is the reference's key in that list (Crossref's ``key``)
     or '#<position>' (1-based). Its IRI is then <base>work/ref/<hash>."""
-    text = f"{anchor[0]}:{anchor[1]} {local}".encode("utf-8")
+    text = f"{anchor[0]}:{anchor[1]} {local}".encode()
     return (REFERENCE_SCHEME, hashlib.sha256(text).hexdigest()[:20])
 
 

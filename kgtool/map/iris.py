@@ -104,7 +104,7 @@ def citation_iri(citing: Work, cited: Work, base: str = DEFAULT_BASE) -> URIRef:
 
 def citation_iri_of_paths(citing_path: str, cited_path: str, base: str = DEFAULT_BASE) -> URIRef:
     """citation_iri, from the two works' paths (work_path)."""
-    pair = f"{citing_path} {cited_path}".encode("utf-8")
+    pair = f"{citing_path} {cited_path}".encode()
     return minted_iri(f"{base}citation/{hashlib.sha256(pair).hexdigest()[:20]}")
 
 

@@ -6,9 +6,10 @@ a streaming writer for dumps.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
-from functools import lru_cache
-from typing import Iterator, NamedTuple
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from rdflib import Literal, URIRef, namespace
 from rdflib.term import Node
@@ -48,7 +49,7 @@ def duration_literal(value: str) -> Literal:
     return Literal(value, datatype=XSD.duration)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bool(v: bool) -> Literal:
     return Literal("true" if v else "false", datatype=XSD.boolean)
 

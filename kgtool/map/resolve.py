@@ -11,8 +11,8 @@ other id, else its title hash.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
-from typing import Iterable
 
 from .identifiers import normalize_title, work_key
 from .model import Bundle, Citation, Reception, SourceInfo, TitleMatch, Work

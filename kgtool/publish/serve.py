@@ -19,10 +19,10 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import UsageError
@@ -211,7 +211,9 @@ class SiteHandler(BaseHTTPRequestHandler):
 
     def _redirect(self, status: HTTPStatus, location: str, body: bool, headers: dict | None = None) -> None:
         text = f"{status.value} {status.phrase}: {location}\n"
-        self._send(status, "text/plain; charset=utf-8", text.encode("utf-8"), body, {"Location": location, **(headers or {})})
+        self._send(
+            status, "text/plain; charset=utf-8", text.encode("utf-8"), body, {"Location": location, **(headers or {})}
+        )
 
 
 class SiteServer(ThreadingHTTPServer):

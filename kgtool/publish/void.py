@@ -111,7 +111,9 @@ def description(
     add((ds, VOID.properties, _int(len(stats.properties))))
     for ex in examples:
         add((ds, VOID.exampleResource, ex))
-    used = sorted({ns for ns in PREFIXES.values() if any(str(k).startswith(ns) for k in [*stats.classes, *stats.properties])})
+    used = sorted(
+        {ns for ns in PREFIXES.values() if any(str(k).startswith(ns) for k in [*stats.classes, *stats.properties])}
+    )
     for ns in used:
         add((ds, VOID.vocabulary, URIRef(ns)))
     fmt = TurtleTerms(VOID_PREFIXES)

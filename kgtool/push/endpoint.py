@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -247,7 +247,7 @@ class Endpoint:
         store_url: str | None = None,
         env: Mapping[str, str] | None = None,
         **options,
-    ) -> "Endpoint":
+    ) -> Endpoint:
         """Service URLs from a base URL and a server layout; explicit URLs win."""
         if layout not in LAYOUTS:
             raise UsageError(f"unknown server layout {layout!r} (choose from: {', '.join(LAYOUTS)})")

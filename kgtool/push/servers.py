@@ -19,8 +19,8 @@ Measured on Debian's Virtuoso 7.2.5 (see docs/stores.md):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 _DATE_ONLY_DURATION = re.compile(
     r' "(-?P(?=\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?)"\^\^<http://www\.w3\.org/2001/XMLSchema#duration> \.\n$'

@@ -24,9 +24,9 @@ import hashlib
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..atomic import write_files_atomically
 from ..errors import EndpointError, UsageError
@@ -98,7 +98,7 @@ class Manifest:
 
     @staticmethod
     def key(endpoint: str, graph: str) -> str:
-        return hashlib.sha256(f"{endpoint} {graph}".encode("utf-8")).hexdigest()[:24]
+        return hashlib.sha256(f"{endpoint} {graph}".encode()).hexdigest()[:24]
 
     def snapshot(self, endpoint: str, graph: str) -> tuple[Path, dict] | None:
         """The snapshot of what was last synced into the graph, if it is still intact."""

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..errors import EndpointError, UsageError
 from ..map.iris import parse_iri
@@ -175,7 +175,9 @@ class _Pusher:
         target = iri_ref(graph)
         sent = 0
         for i, part in enumerate(parts, start=1):
-            self.update(f"INSERT DATA {{ GRAPH {target} {{\n{''.join(part)}}} }}", idempotent=not self.data.has_blank_nodes)
+            self.update(
+                f"INSERT DATA {{ GRAPH {target} {{\n{''.join(part)}}} }}", idempotent=not self.data.has_blank_nodes
+            )
             sent += len(part)
             self.progress(f"sent chunk {i}/{len(parts)} ({sent}/{len(lines)} triples) to <{graph}>")
 

@@ -16,10 +16,11 @@ import socket
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
@@ -95,7 +96,7 @@ class HttpSettings:
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> "HttpSettings":
+    def from_env(cls, **overrides: Any) -> HttpSettings:
         """Settings from KGTOOL_HTTP_TIMEOUT, KGTOOL_HTTP_RETRIES, KGTOOL_HTTP_BACKOFF,
         KGTOOL_HTTP_MAX_WAIT, KGTOOL_HTTP_DEADLINE, KGTOOL_HTTP_MAX_BYTES, KGTOOL_HTTP_MAX_PAGES,
         KGTOOL_HTTP_MAX_CRAWL_BYTES, KGTOOL_RATE_LIMIT and KGTOOL_MAILTO; ``overrides`` (e.g.
@@ -167,7 +168,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
 
@@ -201,7 +202,7 @@ class _Watch:
     """The connections one request uses, and whether its deadline has passed."""
 
     def __init__(self) -> None:
-        self.conns: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self.conns: weakref.WeakSet[Any] = weakref.WeakSet()
         self.expired = False
 
 
@@ -350,7 +351,7 @@ class HttpClient:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> "HttpClient":
+    def __enter__(self) -> HttpClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -379,7 +380,7 @@ class HttpClient:
             self.cache.put(api.name, shown, body)
         return Response(shown, data, _digest(body), cached=False)
 
-    def pager(self, api: Api, path: str, params: Mapping[str, object] | None = None) -> "Pager":
+    def pager(self, api: Api, path: str, params: Mapping[str, object] | None = None) -> Pager:
         """A guard for a paged crawl of path (params: those every page shares)."""
         return Pager(redact(build_url(api, path, params)), self.settings.max_pages,
                      max_bytes=self.settings.max_crawl_bytes, counter=lambda: self.bytes_returned)
@@ -523,7 +524,7 @@ def source_info(responses: Iterable[Response]) -> SourceInfo:
         raise ValueError("no responses")
     h = hashlib.sha256()
     for r in responses:
-        h.update(f"{r.url}\t{r.sha256}\n".encode("utf-8"))
+        h.update(f"{r.url}\t{r.sha256}\n".encode())
     return SourceInfo(name=responses[0].url, sha256=h.hexdigest(), media_type="application/json")
 
 

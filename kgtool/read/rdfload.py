@@ -30,10 +30,11 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import accumulate
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterable, Iterator
+from typing import IO, TYPE_CHECKING
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
@@ -305,7 +306,9 @@ def _check_entities(dtd: bytes, first_line: int, name: str) -> None:
 
 
 _REMOTE_CONTEXT = re.compile(r'"@import"|"@context"\s*:\s*(?:"|\[[^\]]*")')
-RDF12_SYNTAX = re.compile(r"<<|\"@[A-Za-z0-9-]+--(?:ltr|rtl)\b|@[A-Za-z]+(?:-[A-Za-z0-9]+)*--(?:ltr|rtl)|\"@direction\"")
+RDF12_SYNTAX = re.compile(
+    r"<<|\"@[A-Za-z0-9-]+--(?:ltr|rtl)\b|@[A-Za-z]+(?:-[A-Za-z0-9]+)*--(?:ltr|rtl)|\"@direction\""
+)
 
 
 def _find_line(src: _Input, pattern: re.Pattern[str]) -> tuple[int | None, int | None]:
@@ -363,7 +366,7 @@ def _checked_stream(src: _Input, fmt: str) -> Iterator[IO[bytes]]:
         yield _Guarded(stream, src.name, head) if head else stream  # type: ignore[misc]
 
 
-def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator["pyoxigraph.Quad"]:
+def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator[pyoxigraph.Quad]:
     import pyoxigraph as ox
 
     Triple, Lit = ox.Triple, ox.Literal
@@ -381,7 +384,7 @@ def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator["pyoxigraph.
 
 
 def iter_quads(path: str | Path, format: str | None = None, *, base_iri: str | None = None
-               ) -> Iterator["pyoxigraph.Quad"]:
+               ) -> Iterator[pyoxigraph.Quad]:
     """Stream the quads of one RDF file ('-' is stdin; gzip is decompressed as it is read).
 
     Triples come in the default graph. In Turtle, TriG, JSON-LD and RDF/XML relative IRIs
@@ -525,7 +528,7 @@ class RdfSource:
     def is_quads(self) -> bool:
         return self.parser in QUAD_FORMATS
 
-    def quads(self) -> Iterator["pyoxigraph.Quad"]:
+    def quads(self) -> Iterator[pyoxigraph.Quad]:
         return _quads(self._input, self.parser, _base(self._path, self.parser, None))
 
     def triples(self):

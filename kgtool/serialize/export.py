@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterable
+from typing import IO
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
@@ -187,7 +188,14 @@ FORMATS: dict[str, Format] = {
         Format("nq", ".nq", "application/n-quads", _write_nq),
     )
 }
-FORMAT_ALIASES = {"turtle": "ttl", "json-ld": "jsonld", "ntriples": "nt", "n-triples": "nt", "nquads": "nq", "n-quads": "nq"}
+FORMAT_ALIASES = {
+    "turtle": "ttl",
+    "json-ld": "jsonld",
+    "ntriples": "nt",
+    "n-triples": "nt",
+    "nquads": "nq",
+    "n-quads": "nq",
+}
 
 
 def parse_formats(spec: str | Iterable[str]) -> list[Format]:

@@ -7,7 +7,7 @@ subject in each of its triples), so most terms are looked up rather than formatt
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node

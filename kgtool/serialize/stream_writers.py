@@ -234,7 +234,7 @@ class PartWriter:
     part before a chunk that would overflow it, so that no subject block is cut.
     """
 
-    def __init__(self, files: "PartFiles | StreamFile", split: int | None, by_lines: bool):
+    def __init__(self, files: PartFiles | StreamFile, split: int | None, by_lines: bool):
         self.files = files
         self.split = split
         self.by_lines = by_lines

@@ -26,9 +26,9 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..atomic import write_files_atomically
 from ..errors import UsageError
@@ -98,7 +98,9 @@ class KgStore:
             self._finish_swap()
         if not data.is_dir():
             if not create:
-                raise UsageError(f"{self.path}: no kgtool store here; create one with 'kgtool load FILE... --store {self.path}'")
+                raise UsageError(
+                    f"{self.path}: no kgtool store here; create one with 'kgtool load FILE... --store {self.path}'"
+                )
             if self.path.is_dir() and any(self.path.iterdir()):
                 raise UsageError(f"{self.path}: the folder is not empty and is not a kgtool store")
             try:
@@ -196,7 +198,7 @@ class KgStore:
             self._store = None
             self._unlock()
 
-    def __enter__(self) -> "KgStore":
+    def __enter__(self) -> KgStore:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
@@ -242,7 +244,9 @@ class KgStore:
 
     # --- loading -----------------------------------------------------------------------------
 
-    def load(self, path: str | Path, graph: str | None = None, fmt: str | None = None, *, force: bool = False) -> LoadReport:
+    def load(
+        self, path: str | Path, graph: str | None = None, fmt: str | None = None, *, force: bool = False
+    ) -> LoadReport:
         """Load one file into its own named graph, replacing what that graph held.
 
         A file that replaces a graph is loaded into a staging graph first (or, when the graph

@@ -10,9 +10,10 @@ passed as RDF terms and bound by the engine (rdflib ``initBindings``, Oxigraph
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable, Mapping, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
@@ -46,7 +47,7 @@ class QueryResult:
         return [dict(zip(self.names, row)) for row in self.rows]
 
     @classmethod
-    def from_rdflib(cls, result: Result) -> "QueryResult":
+    def from_rdflib(cls, result: Result) -> QueryResult:
         if result.type == "ASK":
             return cls("ASK", boolean=bool(result.askAnswer))
         if result.type in ("CONSTRUCT", "DESCRIBE"):
@@ -143,7 +144,7 @@ def to_oxigraph(term: Node):
 class StoreEngine:
     """Oxigraph's engine over a pyoxigraph Store; the default graph is the union of all graphs."""
 
-    def __init__(self, store: "pyoxigraph.Store"):
+    def __init__(self, store: pyoxigraph.Store):
         self.store = store
 
     def dataset(self) -> dict:
@@ -174,7 +175,9 @@ class StoreEngine:
             if isinstance(answer, ox.QueryTriples):
                 return QueryResult(
                     "CONSTRUCT",
-                    triples=[(from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)) for t in answer],
+                    triples=[
+                        (from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)) for t in answer
+                    ],
                 )
             names = [v.value for v in answer.variables]
             rows = [list(map(from_oxigraph, sol)) for sol in answer]  # a solution iterates in variable order
@@ -236,7 +239,7 @@ def inline_values(text: str, bindings: Bindings) -> str:
 class EndpointEngine:
     """A remote SPARQL 1.1 endpoint, reached through kgtool.push.endpoint."""
 
-    def __init__(self, endpoint: "Endpoint", default_graphs: Iterable[str] = ()):
+    def __init__(self, endpoint: Endpoint, default_graphs: Iterable[str] = ()):
         self.endpoint = endpoint
         self.default_graphs = list(default_graphs)
 

@@ -14,10 +14,10 @@ those constant columns from the answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from rdflib import Literal
 from rdflib.namespace import XSD

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
@@ -102,7 +103,7 @@ def render_json(names: list[str], rows: list[list]) -> str:
 RENDERERS = {"table": render_table, "csv": render_csv, "tsv": render_tsv, "json": render_json}
 
 
-def render_result(result: "Result | QueryResult", output: str) -> str:
+def render_result(result: Result | QueryResult, output: str) -> str:
     """Text for a SELECT (rows), ASK (true/false) or CONSTRUCT/DESCRIBE (Turtle) result.
 
     Takes an rdflib Result or an engines.QueryResult (from the store or an endpoint).

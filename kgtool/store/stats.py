@@ -61,7 +61,7 @@ def _num(lit):
     return float(v) if isinstance(v, Decimal) else v
 
 
-def compute_stats(source: "Graph | Engine") -> dict:
+def compute_stats(source: Graph | Engine) -> dict:
     """Counts of works, citations and triples, and each hub's reception.
 
     ``source`` is an rdflib Graph or any engine (the embedded store, an endpoint): the same

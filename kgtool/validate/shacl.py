@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
@@ -256,7 +256,11 @@ def render_text(report: Report) -> str:
 def status_line(report: Report) -> str:
     """'conforms (0 violations, ...)' or 'does NOT conform (...)', custom severities counted too."""
     counts = report.severities()
-    parts = [f"{counts.pop('Violation')} violations", f"{counts.pop('Warning')} warnings", f"{counts.pop('Info')} infos"]
+    parts = [
+        f"{counts.pop('Violation')} violations",
+        f"{counts.pop('Warning')} warnings",
+        f"{counts.pop('Info')} infos",
+    ]
     parts += [f"{n} {s}" for s, n in counts.items()]
     return f"{'conforms' if report.conforms else 'does NOT conform'} ({', '.join(parts)})"
 

@@ -7,9 +7,10 @@ projecting $this and optionally ?value and ?path. Anything else is refused.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib import Graph, Literal, URIRef, Variable
 from rdflib.namespace import SH
 
 from ..errors import UsageError
@@ -38,7 +39,9 @@ def _triples(part: Any, refuse: Refuse) -> list[tuple]:
         return out
     if name == "Join":
         return _triples(part["p1"], refuse) + _triples(part["p2"], refuse)
-    raise refuse(f"SPARQL {name or type(part).__name__} in sh:select (only basic graph patterns and FILTER (NOT) EXISTS)")
+    raise refuse(
+        f"SPARQL {name or type(part).__name__} in sh:select (only basic graph patterns and FILTER (NOT) EXISTS)"
+    )
 
 
 def _bgp_sql(triples: list[tuple], bound: dict[str, str], refuse: Refuse, prefix: str) -> tuple[str, list[str], dict]:

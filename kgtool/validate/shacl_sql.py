@@ -14,8 +14,9 @@ FILTER (NOT) EXISTS of basic graph patterns.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -33,20 +34,33 @@ NUMERIC = [f"<{X}{n}>" for n in (
 _TZ = r"(Z|[+-][0-9]{2}:[0-9]{2})?"
 #: datatype -> SQL condition on the lexical form ``{l}`` (escapes decoded) that makes it well-formed
 LEXICAL: dict[str, str] = {
-    "string": "true", "anyURI": "true", "normalizedString": "true", "token": "true", "language": "true",
+    "string": "true",
+    "anyURI": "true",
+    "normalizedString": "true",
+    "token": "true",
+    "language": "true",
     "boolean": "{l} IN ('true', 'false', '1', '0')",
     "integer": "regexp_full_match({l}, '[+-]?[0-9]+')",
     "decimal": r"regexp_full_match({l}, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)')",
     "double": r"regexp_full_match({l}, '([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?INF|NaN)')",
-    "date": ("regexp_full_match({l}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}" + _TZ.replace("{", "{{").replace("}", "}}")
-             + "') AND try_cast({l}[1:10] AS DATE) IS NOT NULL"),
-    "dateTime": ("regexp_full_match({l}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(\\.[0-9]+)?"
-                 + _TZ.replace("{", "{{").replace("}", "}}")
-                 + "') AND try_cast(replace({l}[1:19], 'T', ' ') AS TIMESTAMP) IS NOT NULL"),
+    "date": (
+        "regexp_full_match({l}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
+        + _TZ.replace("{", "{{").replace("}", "}}")
+        + "') AND try_cast({l}[1:10] AS DATE) IS NOT NULL"
+    ),
+    "dateTime": (
+        "regexp_full_match({l}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(\\.[0-9]+)?"
+        + _TZ.replace("{", "{{").replace("}", "}}")
+        + "') AND try_cast(replace({l}[1:19], 'T', ' ') AS TIMESTAMP) IS NOT NULL"
+    ),
     "gYear": "regexp_full_match({l}, '-?[0-9]{{4,}}" + _TZ.replace("{", "{{").replace("}", "}}") + "')",
-    "gYearMonth": "regexp_full_match({l}, '-?[0-9]{{4,}}-(0[1-9]|1[0-2])" + _TZ.replace("{", "{{").replace("}", "}}") + "')",
-    "duration": (r"regexp_full_match({l}, '-?P([0-9]+Y)?([0-9]+M)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?')"
-                 " AND NOT regexp_full_match({l}, '-?P|.*T')"),
+    "gYearMonth": "regexp_full_match({l}, '-?[0-9]{{4,}}-(0[1-9]|1[0-2])"
+    + _TZ.replace("{", "{{").replace("}", "}}")
+    + "')",
+    "duration": (
+        r"regexp_full_match({l}, '-?P([0-9]+Y)?([0-9]+M)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?')"
+        " AND NOT regexp_full_match({l}, '-?P|.*T')"
+    ),
 }
 LEXICAL["float"] = LEXICAL["double"]
 _RANGES = {"int": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1), "short": (-2**15, 2**15 - 1),
@@ -285,9 +299,11 @@ class ShapeCompiler:
     def instances_sql(self, classes: list[Any]) -> str:
         """SQL with column n: the instances of any of these classes or their subclasses (per the data)."""
         roots = ", ".join(q(nt(c)) for c in classes)
-        return (f"SELECT DISTINCT t.s AS n FROM t WHERE t.p = {q(RDF_TYPE)} AND t.o IN ("
-                f"WITH RECURSIVE sub(c) AS (SELECT * FROM (VALUES {', '.join(f'({r})' for r in roots.split(', '))}) v(c) "
-                f"UNION SELECT t2.s FROM t t2 JOIN sub ON t2.o = sub.c AND t2.p = {q(SUBCLASS)}) SELECT c FROM sub)")
+        return (
+            f"SELECT DISTINCT t.s AS n FROM t WHERE t.p = {q(RDF_TYPE)} AND t.o IN ("
+            f"WITH RECURSIVE sub(c) AS (SELECT * FROM (VALUES {', '.join(f'({r})' for r in roots.split(', '))}) v(c) "
+            f"UNION SELECT t2.s FROM t t2 JOIN sub ON t2.o = sub.c AND t2.p = {q(SUBCLASS)}) SELECT c FROM sub)"
+        )
 
     def focus_sql(self, shape: Any) -> str | None:
         parts = []
@@ -507,8 +523,10 @@ class ShapeCompiler:
                 raise self.refuse(shape, f"the ill-formed bound {lexical!r}") from None
             numeric = ", ".join(q(n) for n in NUMERIC)
             integers = ", ".join(q(n) for n in NUMERIC if n[len(X) + 1:-1] not in ("decimal", "double", "float"))
-            wf = (f"CASE WHEN d IN ({integers}) THEN regexp_full_match(l, '[+-]?[0-9]+') "
-                  f"WHEN d = '<{X}decimal>' THEN {LEXICAL['decimal'].format(l='l')} ELSE {LEXICAL['double'].format(l='l')} END")
+            wf = (
+                f"CASE WHEN d IN ({integers}) THEN regexp_full_match(l, '[+-]?[0-9]+') "
+                f"WHEN d = '<{X}decimal>' THEN {LEXICAL['decimal'].format(l='l')} ELSE {LEXICAL['double'].format(l='l')} END"
+            )
             return f"(d IN ({numeric}) AND {wf} AND try_cast(l AS DOUBLE) {op} {number!r})"
         if dtype in ORDERED_LEXICAL:
             tz = re.search(r"(Z|[+-][0-9]{2}:[0-9]{2})$", lexical) is not None and dtype != f"<{X}string>"

@@ -13,8 +13,9 @@ import re
 import shutil
 import tempfile
 from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
@@ -93,7 +94,7 @@ class _Database:
             self.con.execute(m)
         self.con.execute("CREATE TABLE t (s VARCHAR, p VARCHAR, o VARCHAR)")
 
-    def __enter__(self) -> "_Database":
+    def __enter__(self) -> _Database:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -112,9 +113,13 @@ def _load_lines(db: _Database, path: Path, name: str, file_no: int, relabel: boo
     src = (f"read_csv({_sql_str(str(path))}, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='', "
            f"header=false, auto_detect=false, compression='{'gzip' if _is_gzip(path) else 'none'}', "
            "max_line_size=8388608, strict_mode=false)")
-    bn = (lambda c: f"CASE WHEN {c}[1] = '_' THEN '_:f{file_no}_' || {c}[3:] ELSE {c} END") if relabel else (lambda c: c)
-    sql = (f"INSERT INTO t SELECT {bn('m.s')}, m.p, {bn('m.o')} FROM (SELECT regexp_extract(line, {_sql_str(LINE_RE)}, "
-           f"['s', 'p', 'o']) AS m FROM {src} WHERE line IS NOT NULL AND NOT regexp_matches(line, {_sql_str(_SKIP_RE)}))")
+    bn = (
+        (lambda c: f"CASE WHEN {c}[1] = '_' THEN '_:f{file_no}_' || {c}[3:] ELSE {c} END") if relabel else (lambda c: c)
+    )
+    sql = (
+        f"INSERT INTO t SELECT {bn('m.s')}, m.p, {bn('m.o')} FROM (SELECT regexp_extract(line, {_sql_str(LINE_RE)}, "
+        f"['s', 'p', 'o']) AS m FROM {src} WHERE line IS NOT NULL AND NOT regexp_matches(line, {_sql_str(_SKIP_RE)}))"
+    )
     before = db.con.execute("SELECT count(*) FROM t").fetchone()[0]
     try:
         db.con.execute(sql)
@@ -205,7 +210,13 @@ def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, trip
             path_text = _path_text(shapes, path_node, fmt) if path_node is not None else None
             comp = str(c.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
             msgs = sorted(str(m) for m in c.messages)
-            got = static[(k, path)] = (sev, path_text, shape, comp, msgs[0] if msgs else c.default_message or _default_message(comp))
+            got = static[(k, path)] = (
+                sev,
+                path_text,
+                shape,
+                comp,
+                msgs[0] if msgs else c.default_message or _default_message(comp),
+            )
         return got
 
     counts: dict[str, int] = {}
@@ -222,7 +233,9 @@ def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, trip
         value_text = _short(term_from_nt(value), fmt) if value is not None else None
         groups[(sev, shape, path_text or "", comp, msg)][1].append((str(term_from_nt(focus)), value_text or ""))
     grouped = []
-    for (sev, shape, path_text, comp, msg), (n, ex) in sorted(groups.items(), key=lambda kv: (severity_rank(kv[0][0]), kv[0])):
+    for (sev, shape, path_text, comp, msg), (n, ex) in sorted(
+        groups.items(), key=lambda kv: (severity_rank(kv[0][0]), kv[0])
+    ):
         ex = sorted(set(ex))[:EXAMPLES_PER_GROUP]
         grouped.append({"severity": sev, "shape": shape, "path": path_text or None, "constraint": comp,
                         "message": msg, "count": n, "examples": [{"focus": f, "value": v or None} for f, v in ex]})
@@ -235,7 +248,9 @@ def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, trip
         report = BNode()
         graph.add((report, RDF.type, SH.ValidationReport))
         graph.add((report, SH.conforms, Literal(conforms)))
-        for focus, value, path, k in con.execute("SELECT focus, value, path, k FROM results ORDER BY k, focus, value, path").fetchall():
+        for focus, value, path, k in con.execute(
+            "SELECT focus, value, path, k FROM results ORDER BY k, focus, value, path"
+        ).fetchall():
             sev, path_text, shape, comp, msg = parts(k, path)
             c = compiled.constraints[k]
             focus_t = term_from_nt(focus)

@@ -142,7 +142,10 @@ def references_of(msg: dict, work: Work, source: str, where: str) -> list[Work]:
 def parse_work_list(payload: Any, source: str) -> list[Work]:
     """/works?... (message-type work-list) -> the works of its items."""
     msg = _message(payload, source, "work-list")
-    return [parse_work(item, source, f"message.items[{i}].") for i, item in enumerate(need(msg, "items", list, source, "message."))]
+    return [
+        parse_work(item, source, f"message.items[{i}].")
+        for i, item in enumerate(need(msg, "items", list, source, "message."))
+    ]
 
 
 def fetch(

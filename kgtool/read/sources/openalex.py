@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from ...errors import ApiError, InputError, UsageError
 from ...map.identifiers import (
@@ -255,7 +256,9 @@ def _fetch_references(
     responses = []
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        r = client.get_json(API, "/works", {"filter": "openalex:" + "|".join(chunk), "per-page": BATCH, "select": SELECT})
+        r = client.get_json(
+            API, "/works", {"filter": "openalex:" + "|".join(chunk), "per-page": BATCH, "select": SELECT}
+        )
         responses.append(r)
         for w in parse_page(r.data, r.url).works:
             found[dict(w.extra_ids)["openalex"]] = w

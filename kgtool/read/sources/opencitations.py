@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import IO, Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
 from ...errors import InputError, UsageError
 from ...map.identifiers import arxiv_from_doi, normalize_arxiv, normalize_doi

@@ -137,8 +137,14 @@ def parse_edge(obj: Any, root: Work, direction: str, source: str, where: str = "
             return None, []
         other = unresolved_paper(paper, root, direction, position)
     notes = []
-    intents = [expect(i, str, source, f"{where}intents[{n}]") for n, i in enumerate(opt(obj, "intents", list, source, where) or [])]
-    contexts = [expect(c, str, source, f"{where}contexts[{n}]") for n, c in enumerate(opt(obj, "contexts", list, source, where) or [])]
+    intents = [
+        expect(i, str, source, f"{where}intents[{n}]")
+        for n, i in enumerate(opt(obj, "intents", list, source, where) or [])
+    ]
+    contexts = [
+        expect(c, str, source, f"{where}contexts[{n}]")
+        for n, c in enumerate(opt(obj, "contexts", list, source, where) or [])
+    ]
     for cwi in opt(obj, "contextsWithIntent", list, source, where) or []:
         if isinstance(cwi, dict):
             intents += [i for i in cwi.get("intents") or [] if isinstance(i, str)]
@@ -161,7 +167,9 @@ def parse_edge(obj: Any, root: Work, direction: str, source: str, where: str = "
     return c, notes
 
 
-def parse_edges_page(payload: Any, root: Work, direction: str, source: str) -> tuple[list[Citation], list[str], int | None]:
+def parse_edges_page(
+    payload: Any, root: Work, direction: str, source: str
+) -> tuple[list[Citation], list[str], int | None]:
     """An edge list page ({offset, next?, data}) -> citations, notes, the next offset or None."""
     expect(payload, dict, source, "(response)")
     data = need(payload, "data", list, source)
