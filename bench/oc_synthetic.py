@@ -85,7 +85,7 @@ def bundle(n_citations: int, seed: int = 42) -> Bundle:
             )
         )
     cited_count: dict[int, int] = {}
-    for a, b in seen:
+    for _a, b in seen:
         cited_count[b] = cited_count.get(b, 0) + 1
     hubs = sorted(cited_count, key=lambda k: (-cited_count[k], k))[:5]
     receptions = []

@@ -15,9 +15,10 @@ Each step's input is read once just before it, so that every step starts with it
 and prints wall time, the CPU time of the whole process tree, triples/s and peak memory: the
 largest RSS of any one process (sampled every 50 ms) and the peak of the whole process tree's PSS
 (shared pages counted once; every 0.2 s), with the load average when the step ended (other
-programs on the machine slow the wall times; CPU times are steadier). The naive paths are slow: by default rdflib runs up to 100k citations and pySHACL up to 10k; larger
-sizes are extrapolated linearly from the largest measured one (marked ~; pySHACL grows faster
-than linearly, so its extrapolations are lower bounds).
+programs on the machine slow the wall times; CPU times are steadier). The naive paths are slow:
+by default rdflib runs up to 100k citations and pySHACL up to 10k; larger sizes are extrapolated
+linearly from the largest measured one (marked ~; pySHACL grows faster than linearly, so its
+extrapolations are lower bounds).
 
   python bench/run_bench.py                       # 10k, 100k, 1M
   python bench/run_bench.py --sizes 10000 --naive-max 10000 --differential 2000
@@ -78,7 +79,8 @@ t = time.time(); mine = validate_files([path], shapes, collect=True); t_mine = t
 rdflib.NORMALIZE_LITERALS = False  # terms as written: "01" and "1" are two values
 t = time.time(); ref = validate_graph(Graph().parse(data=text, format="nt"), shapes); t_ref = time.time() - t
 def key(r):
-    node = lambda x: x if x is None or ":" in x or x.startswith(('"', "-")) or x[:1].isdigit() or x in ("true", "false") else "_:b"
+    node = lambda x: (x if x is None or ":" in x or x.startswith(('"', "-")) or x[:1].isdigit()
+                      or x in ("true", "false") else "_:b")
     return (r.severity, node(r.focus), r.path, node(r.value), r.shape, r.component, r.message)
 a, b = collections.Counter(map(key, ref.results)), collections.Counter(map(key, mine.results))
 # pySHACL takes an ill-formed xsd:gYear ("20x9") for well-formed: the one known departure.

@@ -359,7 +359,8 @@ def search_form(here: str) -> str:
         ' <button type="submit">Search</button></form>'
         '<div id="search-status" class="small" aria-live="polite"></div>'
         '<ol id="search-results" class="works"></ol>'
-        '<noscript><p class="note">The search box needs JavaScript; every work is listed on the work lists.</p></noscript>'
+        '<noscript><p class="note">The search box needs JavaScript; every work is listed on the work lists.</p>'
+        "</noscript>"
     )
 
 
@@ -407,8 +408,9 @@ def home_page(data: SiteData, links: Linker, counts: dict, dumps: list[tuple[str
     hubs = sorted_works((w for w in data.works.values() if w.is_hub), "citations")
     body = [
         f"<h1>{esc(site_name)}</h1>",
-        f'<p class="lead">{counts["works"]:,} works, {counts["citations"]:,} citations and {counts["triples"]:,} triples, '
-        "published as linked data: every work and citation has a page and Turtle, JSON-LD and N-Triples descriptions.</p>",
+        f'<p class="lead">{counts["works"]:,} works, {counts["citations"]:,} citations and '
+        f"{counts['triples']:,} triples, published as linked data: every work and citation has a page and "
+        "Turtle, JSON-LD and N-Triples descriptions.</p>",
         search_form(""),
         '<section aria-labelledby="h-hubs">',
         f'<h2 id="h-hubs">Citation hubs ({len(hubs):,})</h2>',
@@ -416,7 +418,8 @@ def home_page(data: SiteData, links: Linker, counts: dict, dumps: list[tuple[str
     ]
     for w in hubs:
         bits = [
-            f'<li><p class="title">{link(links.page(w.iri, ""), w.title or str(w.iri))}</p><p class="small">cited by {_plural(len(w.citing), "work")}'
+            f'<li><p class="title">{link(links.page(w.iri, ""), w.title or str(w.iri))}</p>'
+            f'<p class="small">cited by {_plural(len(w.citing), "work")}'
         ]
         if w.reception is not None and w.reception.polarity is not None:
             bits.append(f" · {esc(data.label(w.reception.polarity))}")
@@ -428,7 +431,7 @@ def home_page(data: SiteData, links: Linker, counts: dict, dumps: list[tuple[str
         body.append("".join(bits))
     body.append("</ul></section>")
     body.append('<section aria-labelledby="h-browse"><h2 id="h-browse">Browse</h2><ul class="plain">')
-    for key, (page, label) in SORTS.items():
+    for _key, (page, label) in SORTS.items():
         body.append(f'<li><a href="{page}">All works by {label.lower()}</a></li>')
     body.append("</ul></section>")
     body.append('<section aria-labelledby="h-data"><h2 id="h-data">Data</h2><ul class="plain">')

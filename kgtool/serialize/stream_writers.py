@@ -70,10 +70,13 @@ class PartFiles:
                 self._queue.put(item, timeout=0.5)
                 return
             except queue.Full:
-                if self._error is not None:
-                    raise self._error
-                if not self._thread.is_alive():
-                    raise RuntimeError("the writer thread stopped")
+                pass
+            # The writer is behind, or has stopped: see which, outside the handler, so that the
+            # writer's own error is raised as it was rather than chained to this queue.Full.
+            if self._error is not None:
+                raise self._error
+            if not self._thread.is_alive():
+                raise RuntimeError("the writer thread stopped")
 
     def _run(self) -> None:
         raw: IO[bytes] | None = None

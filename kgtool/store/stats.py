@@ -104,7 +104,8 @@ def render_stats_text(stats: dict) -> str:
     lines = [
         f"triples    {stats['triples']}",
         f"works      {stats['works']}",
-        f"citations  {stats['citations']}  ({stats['citing_works']} citing works -> {stats['cited_works']} cited works)",
+        f"citations  {stats['citations']}  "
+        f"({stats['citing_works']} citing works -> {stats['cited_works']} cited works)",
     ]
     for rec in stats["receptions"]:
         lines.append("")

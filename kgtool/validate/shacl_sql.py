@@ -525,7 +525,8 @@ class ShapeCompiler:
             integers = ", ".join(q(n) for n in NUMERIC if n[len(X) + 1:-1] not in ("decimal", "double", "float"))
             wf = (
                 f"CASE WHEN d IN ({integers}) THEN regexp_full_match(l, '[+-]?[0-9]+') "
-                f"WHEN d = '<{X}decimal>' THEN {LEXICAL['decimal'].format(l='l')} ELSE {LEXICAL['double'].format(l='l')} END"
+                f"WHEN d = '<{X}decimal>' THEN {LEXICAL['decimal'].format(l='l')} "
+                f"ELSE {LEXICAL['double'].format(l='l')} END"
             )
             return f"(d IN ({numeric}) AND {wf} AND try_cast(l AS DOUBLE) {op} {number!r})"
         if dtype in ORDERED_LEXICAL:

@@ -29,7 +29,10 @@ from .payload import expect, loads, need, opt, text
 NAME = "openalex"
 API = Api(NAME, "https://api.openalex.org", "KGTOOL_OPENALEX_URL", rate=10.0)
 #: Root-level fields a crawl asks for (OpenAlex's ``select``), to keep pages small.
-SELECT = "id,doi,title,display_name,publication_year,publication_date,ids,abstract_inverted_index,authorships,primary_location,locations,referenced_works"
+SELECT = (
+    "id,doi,title,display_name,publication_year,publication_date,ids,abstract_inverted_index,"
+    "authorships,primary_location,locations,referenced_works"
+)
 PAGE_SIZE = 200  # OpenAlex's largest per-page
 BATCH = 50  # ids per "openalex:W1|W2|..." filter
 
