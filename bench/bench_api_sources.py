@@ -14,10 +14,10 @@ import argparse
 import resource
 import time
 
-from kgtool.mapping import triples
-from kgtool.model import Bundle, SourceInfo
-from kgtool.resolve import resolve
-from kgtool.sources import opencitations, semanticscholar
+from kgtool.map.mapping import triples
+from kgtool.map.model import Bundle, SourceInfo
+from kgtool.map.resolve import resolve
+from kgtool.read.sources import opencitations, semanticscholar
 
 
 def oc_csv(n: int) -> str:
@@ -56,9 +56,13 @@ def main() -> None:
     n = args.rows
     text = oc_csv(n)
     cites, notes = stage(f"opencitations: parse {n} CSV rows", lambda: opencitations.parse_csv(text, "bench.csv"))
-    root = semanticscholar.parse_paper({"paperId": "f" * 40, "externalIds": {"DOI": "10.5555/bench.0"}, "title": "Root"}, "r")
+    root = semanticscholar.parse_paper(
+        {"paperId": "f" * 40, "externalIds": {"DOI": "10.5555/bench.0"}, "title": "Root"}, "r"
+    )
     page = s2_page(n)
-    s2c, _, _ = stage(f"semanticscholar: parse {n} edges", lambda: semanticscholar.parse_edges_page(page, root, "citations", "p"))
+    s2c, _, _ = stage(
+        f"semanticscholar: parse {n} edges", lambda: semanticscholar.parse_edges_page(page, root, "citations", "p")
+    )
     bundles = [Bundle(SourceInfo("oc", "1" * 64), citations=tuple(cites), notes=tuple(notes)),
                Bundle(SourceInfo("s2", "2" * 64), works=(root,), citations=tuple(s2c))]
     resolved = stage("resolve (one node per paper)", lambda: resolve(bundles))

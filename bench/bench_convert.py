@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -37,11 +36,11 @@ BASE = "https://w3id.org/kgtool/data/"
 PLAIN_PYTHON = r"""
 import csv, hashlib, sys
 from kgtool import iris
-from kgtool.mapping import work_terms, source_triples, agent_triples
-from kgtool.model import SourceInfo
-from kgtool.ntlines import NTLineEncoder
-from kgtool.sources.opencitations import parse_ids, FLAGS
-from kgtool.mapping import creation_literal, duration_literal
+from kgtool.map.mapping import work_terms, source_triples, agent_triples
+from kgtool.map.model import SourceInfo
+from kgtool.serialize.ntlines import NTLineEncoder
+from kgtool.read.sources.opencitations import parse_ids, FLAGS
+from kgtool.map.mapping import creation_literal, duration_literal
 path, out = sys.argv[1], sys.argv[2]
 B = "https://w3id.org/kgtool/data/"
 sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
@@ -151,7 +150,10 @@ def contenders(spark_cores: list[int], ref_tree: Path | None,
     out: dict[str, tuple[list[str], dict]] = {}
     if ref_tree is not None:
         ref_env = {**env, "PYTHONPATH": str(ref_tree)}
-        out["ref (6ebbdf6)"] = ([PY, "-m", "kgtool", "-q", "convert", "{in}", "--to", "nt", "--out", "{dir}", "--name", "oc"], ref_env)
+        out["ref (6ebbdf6)"] = (
+            [PY, "-m", "kgtool", "-q", "convert", "{in}", "--to", "nt", "--out", "{dir}", "--name", "oc"],
+            ref_env,
+        )
     if before_tree is not None:  # another version of the DuckDB engine, for before/after in one run
         out["duckdb (before)"] = ([PY, "-m", "kgtool", "-q", "convert", "{in}", "--to", "nt", "--out", "{dir}",
                                    "--name", "oc"], {**env, "PYTHONPATH": str(before_tree)})
@@ -192,7 +194,9 @@ def main() -> int:
             for _ in range(args.rounds):
                 with tempfile.TemporaryDirectory(dir=DATA) as d:
                     argv = [c.replace("{in}", str(csv)).replace("{dir}", d) for c in cmd]
-                    r = measure(argv, env=env, cwd=str(DATA))  # not the repo: -m kgtool must find the tree on PYTHONPATH
+                    r = measure(
+                        argv, env=env, cwd=str(DATA)
+                    )  # not the repo: -m kgtool must find the tree on PYTHONPATH
                     runs.append(r)
                     if size == min(args.sizes) and not name.startswith(("ref", "duckdb (")) and not lines.get(name):
                         lines[name] = sorted(Path(d, "oc.nt").read_bytes().splitlines())
@@ -211,7 +215,9 @@ def main() -> int:
     print("\n| citations | tool | wall s (median) | CPU s | peak RSS MB | load |")
     print("| ---: | --- | ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| {r['size']:,} | {r['tool']} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['rss_mb']:.0f} | {r['load']:.1f} |")
+        print(
+            f"| {r['size']:,} | {r['tool']} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['rss_mb']:.0f} | {r['load']:.1f} |"
+        )
     return 0
 
 

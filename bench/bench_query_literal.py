@@ -2,7 +2,7 @@
 """`kgtool query` over a file holding one long literal: time against literal length.
 
 Until issue 13, `query` read files with rdflib's parsers, whose time grows with the square of
-a literal's length (1M characters: ~7.5 s, 2M: ~30 s). It now reads through kgtool.rdfload
+a literal's length (1M characters: ~7.5 s, 2M: ~30 s). It now reads through kgtool.read.rdfload
 (pyoxigraph), which is linear. The reference in the same run is rdflib's own N-Triples parser
 (the old reader). Medians of --runs runs; the machine may be shared, so read the ratios
 (time per doubling: 2 = linear, 4 = quadratic), not the absolute times.
@@ -20,9 +20,9 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kgtool.engines import GraphEngine
-from kgtool.query import render_result
-from kgtool.rdfload import load_files
+from kgtool.read.rdfload import load_files
+from kgtool.store.engines import GraphEngine
+from kgtool.store.query import render_result
 
 
 def _kgtool_query(path: Path) -> None:

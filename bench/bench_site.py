@@ -17,7 +17,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from kgtool.model import Bundle, Citation, Reception, Share, SourceInfo, Work
+from kgtool.map.model import Bundle, Citation, Reception, Share, SourceInfo, Work
 from kgtool.pipeline import graph_from_bundles
 from kgtool.publish import build_site
 

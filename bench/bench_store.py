@@ -74,13 +74,14 @@ def comparable(result) -> list:
 
 
 def run_queries(engine, n: int, seed: int, repeat: int) -> dict:
-    from kgtool.named_queries import run_named, shipped_queries
+    from kgtool.store.named_queries import run_named, shipped_queries
 
     params = oc_synthetic.query_params(n, seed)
     out = {}
     for name in shipped_queries():
         log(f"{n}: {name}")
-        t, r = timed(lambda: run_named(engine, name, params.get(name)), repeat)
+        # timed() calls the lambda only within this iteration
+        t, r = timed(lambda: run_named(engine, name, params.get(name)), repeat)  # noqa: B023
         out[name] = {"seconds": t, "names": r.names, "rows": comparable(r)}
     return out
 
@@ -89,8 +90,8 @@ def run_queries(engine, n: int, seed: int, repeat: int) -> dict:
 
 
 def phase_rdflib(n: int, seed: int, repeat: int) -> dict:
-    from kgtool.engines import GraphEngine
-    from kgtool.rdfload import load_files
+    from kgtool.read.rdfload import load_files
+    from kgtool.store.engines import GraphEngine
 
     log(f"{n}: rdflib load")
     t, ds = timed(lambda: load_files([DATA / f"oc-{n}.ttl"]), 1, budget=0)
@@ -101,7 +102,7 @@ def phase_rdflib(n: int, seed: int, repeat: int) -> dict:
 def phase_store_load(n: int, seed: int, repeat: int) -> dict:
     import pyoxigraph as ox
 
-    from kgtool.store import open_store
+    from kgtool.store.embedded import open_store
 
     ttl, db = DATA / f"oc-{n}.ttl", DATA / f"store-{n}.db"
     shutil.rmtree(db, ignore_errors=True)
@@ -124,7 +125,7 @@ def phase_store_load(n: int, seed: int, repeat: int) -> dict:
 
 
 def phase_store_query(n: int, seed: int, repeat: int) -> dict:
-    from kgtool.store import open_store
+    from kgtool.store.embedded import open_store
 
     with open_store(DATA / f"store-{n}.db", read_only=True) as store:
         return {"queries": run_queries(store.engine(), n, seed, repeat)}

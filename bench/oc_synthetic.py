@@ -12,11 +12,11 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
-from kgtool.export import turtle_text
-from kgtool.mapping import triples
-from kgtool.model import Bundle, Citation, Reception, Share, SourceInfo, Work
-from kgtool.resolve import resolve
-from kgtool.vocab import POLARITIES, ROLES
+from kgtool.map.mapping import triples
+from kgtool.map.model import Bundle, Citation, Reception, Share, SourceInfo, Work
+from kgtool.map.resolve import resolve
+from kgtool.map.vocab import POLARITIES, ROLES
+from kgtool.serialize.export import turtle_text
 
 WORDS = (
     "citation graph scholarly network analysis open data metadata linked semantic "
@@ -76,14 +76,16 @@ def bundle(n_citations: int, seed: int = 42) -> Bundle:
                 citing=citing,
                 cited=cited,
                 creation=_creation(rng, citing.year) if rng.random() < 0.9 else None,
-                timespan=(f"P{span}Y{rng.randint(0, 11)}M" if span >= 0 else f"-P{-span}Y") if rng.random() < 0.8 else None,
+                timespan=(f"P{span}Y{rng.randint(0, 11)}M" if span >= 0 else f"-P{-span}Y")
+                if rng.random() < 0.8
+                else None,
                 author_self=rng.random() < 0.05,
                 journal_self=rng.random() < 0.08,
                 oci=f"0{1000 + a}-0{1000 + b}",
             )
         )
     cited_count: dict[int, int] = {}
-    for a, b in seen:
+    for _a, b in seen:
         cited_count[b] = cited_count.get(b, 0) + 1
     hubs = sorted(cited_count, key=lambda k: (-cited_count[k], k))[:5]
     receptions = []
@@ -117,7 +119,7 @@ def write_turtle(n_citations: int, path: Path, seed: int = 42) -> int:
 
 def query_params(n_citations: int, seed: int = 42) -> dict[str, dict[str, str]]:
     """Parameters for the shipped queries: the most-cited work, and the work with most references."""
-    from kgtool.iris import work_iri
+    from kgtool.map.iris import work_iri
 
     b = bundle(n_citations, seed)
     cited: dict = {}

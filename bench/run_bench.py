@@ -15,9 +15,10 @@ Each step's input is read once just before it, so that every step starts with it
 and prints wall time, the CPU time of the whole process tree, triples/s and peak memory: the
 largest RSS of any one process (sampled every 50 ms) and the peak of the whole process tree's PSS
 (shared pages counted once; every 0.2 s), with the load average when the step ended (other
-programs on the machine slow the wall times; CPU times are steadier). The naive paths are slow: by default rdflib runs up to 100k citations and pySHACL up to 10k; larger
-sizes are extrapolated linearly from the largest measured one (marked ~; pySHACL grows faster
-than linearly, so its extrapolations are lower bounds).
+programs on the machine slow the wall times; CPU times are steadier). The naive paths are slow:
+by default rdflib runs up to 100k citations and pySHACL up to 10k; larger sizes are extrapolated
+linearly from the largest measured one (marked ~; pySHACL grows faster than linearly, so its
+extrapolations are lower bounds).
 
   python bench/run_bench.py                       # 10k, 100k, 1M
   python bench/run_bench.py --sizes 10000 --naive-max 10000 --differential 2000
@@ -50,9 +51,9 @@ with open(sys.argv[1], encoding="utf-8") as src, open(sys.argv[2], "w", encoding
 NAIVE = r"""
 import hashlib, sys, io
 from pathlib import Path
-from kgtool.model import Bundle, SourceInfo
+from kgtool.map.model import Bundle, SourceInfo
 from kgtool.pipeline import graph_from_bundles
-from kgtool.sources.opencitations import iter_csv
+from kgtool.read.sources.opencitations import iter_csv
 path, out = Path(sys.argv[1]), sys.argv[2]
 with open(path, encoding="utf-8", newline="") as fh:
     cits = tuple(c for c, _ in iter_csv(fh, str(path)))
@@ -67,8 +68,8 @@ import collections, sys, time, json
 sys.path.insert(0, sys.argv[3])
 from planted import planted_graph
 from rdflib import Graph
-from kgtool.validate import load_shapes, validate_graph
-from kgtool.validate_sql import validate_files
+from kgtool.validate.shacl import load_shapes, validate_graph
+from kgtool.validate.sql import validate_files
 import rdflib
 n, path = int(sys.argv[1]), sys.argv[2]
 text, names = planted_graph(n, seed=17, copies=3)
@@ -78,7 +79,8 @@ t = time.time(); mine = validate_files([path], shapes, collect=True); t_mine = t
 rdflib.NORMALIZE_LITERALS = False  # terms as written: "01" and "1" are two values
 t = time.time(); ref = validate_graph(Graph().parse(data=text, format="nt"), shapes); t_ref = time.time() - t
 def key(r):
-    node = lambda x: x if x is None or ":" in x or x.startswith(('"', "-")) or x[:1].isdigit() or x in ("true", "false") else "_:b"
+    node = lambda x: (x if x is None or ":" in x or x.startswith(('"', "-")) or x[:1].isdigit()
+                      or x in ("true", "false") else "_:b")
     return (r.severity, node(r.focus), r.path, node(r.value), r.shape, r.component, r.message)
 a, b = collections.Counter(map(key, ref.results)), collections.Counter(map(key, mine.results))
 # pySHACL takes an ill-formed xsd:gYear ("20x9") for well-formed: the one known departure.
@@ -258,7 +260,9 @@ def _print(rows: list[dict]) -> None:
     rows.sort(key=lambda r: (r["step"] != "convert", r["size"], r["tool"] != "kgtool"))
     for r in rows:
         ours = next(x for x in rows if x["size"] == r["size"] and x["step"] == r["step"] and x["tool"] == "kgtool")
-        ratio = "" if r is ours else f"{r['wall'] / ours['wall']:.1f}x slower, {r['pss_mb'] / ours['pss_mb']:.1f}x memory"
+        ratio = (
+            "" if r is ours else f"{r['wall'] / ours['wall']:.1f}x slower, {r['pss_mb'] / ours['pss_mb']:.1f}x memory"
+        )
         mark = "~" if r.get("extrapolated") else " "
         print(f"{r['size']:>10,} {r['step']:8} {r['tool']:13} {r['triples']:>10,} {mark}{r['wall']:>7.1f} "
               f"{mark}{r['cpu']:>6.1f} {r['triples'] / r['wall']:>10,.0f} {mark}{r['rss_mb']:>9.0f} "

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .convert import ConvertResult, convert_dump  # noqa: E402
 from .errors import InputError, KgtoolError, ValidationFailed  # noqa: E402
+from .map.convert import ConvertResult, convert_dump  # noqa: E402
 from .pipeline import BuildResult, build_graph, build_hub_pages, graph_from_bundles  # noqa: E402
-from .sources.hub import parse_hub_page, read_hub_page  # noqa: E402
-from .validate_sql import validate_paths  # noqa: E402
+from .read.sources.hub import parse_hub_page, read_hub_page  # noqa: E402
+from .validate.sql import validate_paths  # noqa: E402
 
 __all__ = [
     "BuildResult",

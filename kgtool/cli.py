@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
 
-from . import __version__, iris
+from . import __version__
 from .errors import KgtoolError, ValidationFailed
+from .map import iris
 
 EXIT_INVALID = 1
 EXIT_ERROR = 2
@@ -34,7 +35,7 @@ def handle_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except ValidationFailed as e:
-            from .validate import render_text
+            from .validate.shacl import render_text
 
             click.echo(render_text(e.report), err=True, nl=False)
             click.echo(f"kgtool: error: {e}", err=True)
@@ -126,7 +127,7 @@ def http_options(fn: Callable) -> Callable:
 def http_settings(mailto: str | None, offline: bool, refresh: bool, no_cache: bool, cache_dir: str | None,
                   timeout: float | None, retries: int | None):
     from .errors import UsageError
-    from .http import HttpSettings
+    from .read.http import HttpSettings
 
     if sum((offline, refresh, no_cache)) > 1:
         raise UsageError("use at most one of --offline, --refresh and --no-cache")
@@ -164,7 +165,7 @@ def main(ctx: click.Context, quiet: bool) -> None:
 
 def emit_build(ctx: Context, result, out: str, formats: str) -> None:
     """Print a build's notes and summary, or the graph itself for --out -."""
-    from .export import graph_name, parse_formats
+    from .serialize.export import graph_name, parse_formats
 
     for note in result.notes:
         click.echo(f"kgtool: note: {note}", err=True)
@@ -174,7 +175,7 @@ def emit_build(ctx: Context, result, out: str, formats: str) -> None:
         fmt.write(result.graph, graph_name(result.base, result.stem), buf)
         buf.flush()
         return
-    from .validate import status_line
+    from .validate.shacl import status_line
 
     report = result.report
     status = "not validated" if report is None else status_line(report)
@@ -194,7 +195,7 @@ def emit_build(ctx: Context, result, out: str, formats: str) -> None:
 
 def _check_stdout_formats(out: str, formats: str) -> None:
     from .errors import UsageError
-    from .export import parse_formats
+    from .serialize.export import parse_formats
 
     if out == "-" and len(parse_formats(formats)) != 1:
         raise UsageError("--out - writes to stdout and takes exactly one --format")
@@ -332,8 +333,8 @@ def validate(ctx: Context, files: tuple[str, ...], shapes_path: str | None, outp
     input or shapes an engine cannot check exactly. The report's sh:conforms is SHACL's: false
     whenever there is a result of any severity.
     """
-    from .validate import RENDERERS
-    from .validate_sql import validate_paths
+    from .validate.shacl import RENDERERS
+    from .validate.sql import validate_paths
 
     report = validate_paths(files, shapes_path, engine=engine, input_format=input_format,
                             collect=output == "ttl", progress=ctx.progress)
@@ -369,16 +370,22 @@ def endpoint_options(required: bool, services: tuple[str, ...] = ("query", "upda
 
 @main.command()
 @click.argument("files", nargs=-1)
-@click.option("--sparql", "sparql", default=None, help="The query text, or @FILE to read it from a file ('@-' for stdin).")
+@click.option(
+    "--sparql", "sparql", default=None, help="The query text, or @FILE to read it from a file ('@-' for stdin)."
+)
 @click.option("--name", "query_name", default=None, help="Run a shipped query by name (see --list).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A parameter of the shipped query, bound as an RDF term; repeatable.")
 @click.option("--list", "list_queries", is_flag=True, help="List the shipped queries and their parameters, then exit.")
-@click.option("--store", "store_path", default=None, metavar="DIR", help="Query the embedded store (see 'kgtool load').")
+@click.option(
+    "--store", "store_path", default=None, metavar="DIR", help="Query the embedded store (see 'kgtool load')."
+)
 @endpoint_options(required=False, services=("query",))
 @click.option("--default-graph", "default_graphs", multiple=True, metavar="IRI",
               help="With --endpoint: query the merge of these graphs (default: the server's default graph).")
-@click.option("--format", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True
+)
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.pass_obj
 @handle_errors
@@ -390,14 +397,16 @@ def query(ctx: Context, files: tuple[str, ...], sparql: str | None, query_name: 
     Give the query with --sparql, or run a shipped one with --name and --param NAME=VALUE.
     """
     from .errors import UsageError
-    from .named_queries import describe_queries, parse_param_options, run_named
-    from .query import render_result
+    from .store.named_queries import describe_queries, parse_param_options, run_named
+    from .store.query import render_result
 
     if list_queries:
         click.echo(describe_queries(), nl=False)
         return
     if (sparql is None) == (query_name is None):
-        raise UsageError("give a query with --sparql 'SELECT ...' or --sparql @query.rq, or a shipped one with --name (see --list)")
+        raise UsageError(
+            "give a query with --sparql 'SELECT ...' or --sparql @query.rq, or a shipped one with --name (see --list)"
+        )
     if params and not query_name:
         raise UsageError("--param goes with --name (a shipped query declares its parameters)")
     if sum(map(bool, (files, store_path, endpoint))) != 1:
@@ -412,25 +421,25 @@ def query(ctx: Context, files: tuple[str, ...], sparql: str | None, query_name: 
         click.echo(render_result(result, output), nl=False)
 
     if store_path:
-        from .store import open_store
+        from .store.embedded import open_store
 
         with open_store(store_path, read_only=True) as store:
             run(store.engine())
     elif endpoint:
-        from .endpoint import Endpoint
-        from .engines import EndpointEngine
+        from .push.endpoint import Endpoint
+        from .store.engines import EndpointEngine
 
         ep = Endpoint.from_base(endpoint, layout, query_url=query_url, retries=retries, timeout=timeout)
         run(EndpointEngine(ep, default_graphs))
     else:
-        from .engines import GraphEngine
-        from .rdfload import load_files
+        from .read.rdfload import load_files
+        from .store.engines import GraphEngine
 
         run(GraphEngine(load_files(files, input_format)))
 
 
 def _read_query(spec: str) -> str:
-    from .readfile import decode_utf8, read_bytes
+    from .read.readfile import decode_utf8, read_bytes
 
     if spec.startswith("@"):
         name, data = read_bytes(spec[1:])
@@ -440,7 +449,9 @@ def _read_query(spec: str) -> str:
 
 @main.command()
 @click.argument("files", nargs=-1)
-@click.option("--store", "store_path", default=None, metavar="DIR", help="Compute from the embedded store instead of files.")
+@click.option(
+    "--store", "store_path", default=None, metavar="DIR", help="Compute from the embedded store instead of files."
+)
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--input-format", default=None, help="RDF format of the inputs when the suffix does not tell.")
 @click.pass_obj
@@ -448,17 +459,17 @@ def _read_query(spec: str) -> str:
 def stats(ctx: Context, files: tuple[str, ...], store_path: str | None, output: str, input_format: str | None) -> None:
     """Works, citations, triples and each hub's reception, computed from the graph."""
     from .errors import UsageError
-    from .stats import compute_stats, render_stats_json, render_stats_text
+    from .store.stats import compute_stats, render_stats_json, render_stats_text
 
     if bool(files) == bool(store_path):
         raise UsageError("give RDF files, or --store DIR (one of them)")
     if store_path:
-        from .store import open_store
+        from .store.embedded import open_store
 
         with open_store(store_path, read_only=True) as store:
             s = compute_stats(store.engine())
     else:
-        from .rdfload import load_graph
+        from .read.rdfload import load_graph
 
         s = compute_stats(load_graph(files, input_format))
     click.echo(render_stats_json(s) if output == "json" else render_stats_text(s), nl=False)
@@ -488,7 +499,7 @@ def site(ctx: Context, files: tuple[str, ...], out: str, base: str | None, rebas
     """
     from .publish.site import build_site
     from .publish.void import DEFAULT_LICENSE
-    from .rdfload import load_graph
+    from .read.rdfload import load_graph
 
     ctx.progress(f"loading {len(files)} file(s)")
     graph = load_graph(files, input_format)
@@ -545,11 +556,11 @@ def load(ctx: Context, files: tuple[str, ...], store_path: str, graph: str | Non
     Loading a file again replaces its graph (--sync: changes only what differs); an unchanged
     file is skipped.
     """
-    from .store import open_store
+    from .store.embedded import open_store
 
     if sync_:
         from .errors import UsageError
-        from .sync import sync_store
+        from .push.sync import sync_store
 
         if graph is not None and len(files) != 1:
             raise UsageError("--graph names the graph of one file; give exactly one file with it")
@@ -590,8 +601,8 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
     KGTOOL_ENDPOINT_PASSWORD (basic). After the push the graph's triple count is checked
     against the file.
     """
-    from .endpoint import Endpoint
-    from .push import push_file
+    from .push.endpoint import Endpoint
+    from .push.upload import push_file
 
     ep = Endpoint.from_base(endpoint, layout, query_url=query_url, update_url=update_url, store_url=store_url,
                             retries=retries, timeout=timeout)
@@ -600,12 +611,14 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
 
         raise UsageError("--sync-state and --from-store go with --mode sync")
     if mode == "sync":
-        from .sync import sync_push
+        from .push.sync import sync_push
 
         sr = sync_push(file, ep, graph, state_dir=sync_state, chunk_size=chunk_size, fmt=input_format,
                        from_store=from_store, progress=ctx.progress)
-        click.echo(f"{sr.action} {sr.source} -> <{sr.graph}> (difference from the {sr.base}): {sr.removed} removed, "
-                   f"{sr.added} added in {sr.requests} requests ({sr.bytes_sent} bytes); {sr.graph_triples} in the graph")
+        click.echo(
+            f"{sr.action} {sr.source} -> <{sr.graph}> (difference from the {sr.base}): {sr.removed} removed, "
+            f"{sr.added} added in {sr.requests} requests ({sr.bytes_sent} bytes); {sr.graph_triples} in the graph"
+        )
         return
     r = push_file(file, ep, graph, protocol=protocol, mode=mode, chunk_size=chunk_size,
                   fmt=input_format, progress=ctx.progress)
@@ -635,7 +648,7 @@ def diff(ctx: Context, old: str, new: str, fmt: str, graph: str | None, chunk_si
     Streams sorted N-Triples (other inputs are sorted first, in bounded memory); blank nodes
     are refused. Exit 0 whether or not they differ; the counts go to stderr.
     """
-    from .diff import diff_files
+    from .push.diff import diff_files
 
     if out == "-":
         counts = diff_files(old, new, sys.stdout.buffer, fmt=fmt, graph=graph, chunk=chunk_size,
@@ -690,8 +703,8 @@ def convert(ctx: Context, inputs: tuple[str, ...], to: str, out: str, split: int
     names and renamed at the end. Works named by several records are written once. The records
     are read as `kgtool fetch --input` reads them: the same triples.
     """
-    from .convert import convert_dump
     from .errors import UsageError
+    from .map.convert import convert_dump
 
     name = _check_name(name)
     if name and len(inputs) > 1:

@@ -30,7 +30,7 @@ class ValidationFailed(KgtoolError):
 
     exit_code = 1
 
-    def __init__(self, report: "object", message: str = "the graph does not conform to the shapes"):
+    def __init__(self, report: object, message: str = "the graph does not conform to the shapes"):
         super().__init__(message)
         self.report = report
 

@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 
 from .errors import UsageError
-from .http import HttpClient, HttpSettings, Progress, quiet
-from .model import Bundle
+from .map.model import Bundle
 from .pipeline import BuildResult, build_graph
-from .readfile import read_bytes
-from .sources.registry import get_source
+from .read.http import HttpClient, HttpSettings, Progress, quiet
+from .read.readfile import read_bytes
+from .read.sources.registry import get_source
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

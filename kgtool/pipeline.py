@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from . import iris
 from .errors import ValidationFailed
-from .export import parse_formats, write_exports
-from .mapping import triples
-from .model import Bundle
-from .resolve import Resolved, resolve
+from .map import iris
+from .map.mapping import triples
+from .map.model import Bundle
+from .map.resolve import Resolved, resolve
 from .safenames import check_inside
-from .validate import Report
+from .serialize.export import parse_formats, write_exports
+from .validate.shacl import Report
 
 if TYPE_CHECKING:
-    from .http import HttpSettings
+    from .read.http import HttpSettings
 
 Progress = Callable[[str], None]
 
@@ -77,7 +78,7 @@ def build_graph(
     progress(f"mapped {len(resolved.works)} works, {len(resolved.citations)} citations, {len(graph)} triples")
     report = None
     if validate:
-        from .validate_sql import validate_built_graph
+        from .validate.sql import validate_built_graph
 
         report = validate_built_graph(graph, progress=progress)
         if report.fails("violation"):
@@ -93,7 +94,7 @@ def build_hub_pages(
     *,
     enrich: str | Iterable[str] = (),
     match_threshold: Decimal | None = None,
-    http: "HttpSettings | None" = None,
+    http: HttpSettings | None = None,
     **kwargs,
 ) -> BuildResult:
     """Read hub pages, saved API answers and small dumps ('-' is stdin; see inputs.py) and
@@ -102,15 +103,15 @@ def build_hub_pages(
     ``enrich`` names scholarly APIs (e.g. "openalex,s2") to look up works known only by
     title in (see enrich.py); nothing is written if a lookup fails.
     """
-    from .inputs import read_inputs
+    from .read.inputs import read_inputs
 
     paths = list(paths)
     bundles = read_inputs(paths)
     kwargs.setdefault("stem", default_stem(paths))
     notes: tuple[str, ...] = ()
     if enrich:
-        from .enrich import DEFAULT_THRESHOLD
-        from .enrich import enrich as enrich_bundles
+        from .map.enrich import DEFAULT_THRESHOLD
+        from .map.enrich import enrich as enrich_bundles
 
         found = enrich_bundles(
             bundles, enrich, threshold=match_threshold or DEFAULT_THRESHOLD, http=http,
@@ -126,7 +127,7 @@ def build_hub_pages(
 def default_stem(paths: list[str | Path]) -> str:
     """Output file stem: the input's stem for one file, else 'graph'."""
     if len(paths) == 1 and str(paths[0]) != "-":
-        from .inputs import split_spec
+        from .read.inputs import split_spec
 
         name = Path(split_spec(str(paths[0]))[1]).name
         return Path(name.removesuffix(".gz")).stem

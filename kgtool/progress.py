@@ -7,7 +7,7 @@ them under --quiet). Lines come at most once per ``interval`` seconds.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 Report = Callable[[str], None]
 

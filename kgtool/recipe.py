@@ -12,14 +12,15 @@ Every key is checked before anything is read or written; a bad one is one line n
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from . import iris
 from .errors import InputError
-from .inputs import KINDS
+from .map import iris
+from .read.inputs import KINDS
 
 Progress = Callable[[str], None]
 _KIND_ALIASES = {"s2": "semanticscholar", "oc": "opencitations", "coci": "opencitations"}
@@ -164,7 +165,7 @@ def load_recipe(path: str | Path) -> Recipe:
     out = _Reader(name, top.get("output", dict, {}), "output")
     recipe.out = (here / out.get("folder", str, "exports")).resolve()
     recipe.formats = out.strings("formats", ("ttl", "nt"))
-    from .export import parse_formats
+    from .serialize.export import parse_formats
 
     try:
         parse_formats(recipe.formats)
@@ -227,7 +228,7 @@ def load_recipe(path: str | Path) -> Recipe:
         url = r.get("url", str, required=True)
         if not url.startswith(("http://", "https://")):
             r.fail("url", f"should be an http(s) URL, got {url!r}")
-        from .endpoint import LAYOUTS
+        from .push.endpoint import LAYOUTS
 
         layout = r.get("layout", str, "oxigraph")
         if layout not in LAYOUTS:
@@ -235,7 +236,9 @@ def load_recipe(path: str | Path) -> Recipe:
         chunk = r.get("chunk_size", int, 10_000)
         if chunk < 1:
             r.fail("chunk_size", f"should be at least 1, got {chunk}")
-        recipe.endpoints.append(EndpointTarget(url, _iri(r, "graph", r.get("graph", str, required=True)), layout, chunk))
+        recipe.endpoints.append(
+            EndpointTarget(url, _iri(r, "graph", r.get("graph", str, required=True)), layout, chunk)
+        )
         r.done()
     top.done()
     return recipe
@@ -261,9 +264,9 @@ class RecipeRun:
 def run_recipe(path: str | Path, *, progress: Progress = _quiet) -> RecipeRun:
     """Read every source, build and write the exports, then sync every target."""
     from .fetch import fetch_bundle
-    from .http import HttpSettings
-    from .inputs import read_input
     from .pipeline import build_graph
+    from .read.http import HttpSettings
+    from .read.inputs import read_input
 
     recipe = load_recipe(path)
     http = HttpSettings.from_env(**{k: v for k, v in recipe.http.items() if v is not None})
@@ -278,7 +281,7 @@ def run_recipe(path: str | Path, *, progress: Progress = _quiet) -> RecipeRun:
                                         limit=src.limit, http=http, progress=progress))
     notes: tuple[str, ...] = ()
     if recipe.enrich:
-        from .enrich import DEFAULT_THRESHOLD, enrich
+        from .map.enrich import DEFAULT_THRESHOLD, enrich
 
         found = enrich(bundles, recipe.enrich, threshold=recipe.match_threshold or DEFAULT_THRESHOLD, http=http,
                        progress=progress)
@@ -290,8 +293,8 @@ def run_recipe(path: str | Path, *, progress: Progress = _quiet) -> RecipeRun:
     export = _export_to_sync(result.files)
     lines = []
     if recipe.stores:
-        from .store import open_store
-        from .sync import sync_store
+        from .push.sync import sync_store
+        from .store.embedded import open_store
 
         for t in recipe.stores:
             with open_store(t.path, create=True) as store:
@@ -299,8 +302,8 @@ def run_recipe(path: str | Path, *, progress: Progress = _quiet) -> RecipeRun:
             lines.append(f"{r.action} store {t.path} <{r.graph}>: {r.removed} removed, {r.added} added, "
                          f"{r.graph_triples} triples")
     for t in recipe.endpoints:
-        from .endpoint import Endpoint
-        from .sync import sync_push
+        from .push.endpoint import Endpoint
+        from .push.sync import sync_push
 
         ep = Endpoint.from_base(t.url, t.layout)
         r = sync_push(export, ep, t.graph, chunk_size=t.chunk_size, progress=progress)

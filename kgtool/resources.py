@@ -27,8 +27,8 @@ def shapes_dir() -> Path:
 
 
 def queries_dir() -> Path:
-    """The shipped SPARQL queries (kgtool/queries/*.rq, inside the package)."""
-    return _PKG / "queries"
+    """The shipped SPARQL queries (kgtool/store/queries/*.rq, inside the package)."""
+    return _PKG / "store" / "queries"
 
 
 def ontology_file() -> Path:

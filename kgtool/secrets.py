@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus
 
 #: Environment variables that hold credentials (API keys, tokens, passwords).

@@ -9,11 +9,11 @@ from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
 
-from kgtool.export import turtle_text
-from kgtool.iris import work_iri
-from kgtool.mapping import triples
-from kgtool.model import Bundle, Citation, Reception, Share, SourceInfo, Work
-from kgtool.resolve import resolve
+from kgtool.map.iris import work_iri
+from kgtool.map.mapping import triples
+from kgtool.map.model import Bundle, Citation, Reception, Share, SourceInfo, Work
+from kgtool.map.resolve import resolve
+from kgtool.serialize.export import turtle_text
 
 HUB = Work(title="Graph Stores for Citations", doi="10.1234/hub", year=2010)
 A = Work(title="Alpha", doi="10.1234/a", year=2015)

@@ -10,9 +10,9 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 import requests
 
@@ -44,7 +44,7 @@ class OxigraphServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 20.0) -> "OxigraphServer":
+    def start(self, timeout: float = 20.0) -> OxigraphServer:
         cmd = [oxigraph_binary(), "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}"]
         if self.union:
             cmd.append("--union-default-graph")
@@ -155,7 +155,7 @@ class AuthProxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "AuthProxy":
+    def __enter__(self) -> AuthProxy:
         self.thread.start()
         return self
 
@@ -250,7 +250,7 @@ class VirtuosoServer:
     def env(self) -> dict[str, str]:
         return {"KGTOOL_ENDPOINT_USER": self.user, "KGTOOL_ENDPOINT_PASSWORD": self.password}
 
-    def start(self, timeout: float = 120.0) -> "VirtuosoServer":
+    def start(self, timeout: float = 120.0) -> VirtuosoServer:
         exe = virtuoso_binary()
         if not exe:
             raise RuntimeError("virtuoso-t is not installed")

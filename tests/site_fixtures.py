@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kgtool.export import turtle_text
-from kgtool.model import Bundle, Citation, Person, RoleLabel, SourceInfo, Work
+from kgtool.map.model import Bundle, Citation, Person, RoleLabel, SourceInfo, Work
 from kgtool.pipeline import graph_from_bundles
-from kgtool.sources.hub import read_hub_page
+from kgtool.read.sources.hub import read_hub_page
+from kgtool.serialize.export import turtle_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://example.org/kg/"

@@ -7,17 +7,17 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from conftest import api_fixture
 from rdflib import Literal, URIRef
 from rdflib import namespace as ns
 from rdflib.namespace import PROV, RDF
 
-from conftest import api_fixture
-from kgtool.http import source_info, Response
-from kgtool.model import Bundle, SourceInfo, TitleMatch, Work
+from kgtool.map.model import Bundle, SourceInfo, TitleMatch, Work
+from kgtool.map.vocab import CITO, KG, ROLE
 from kgtool.pipeline import build_graph
-from kgtool.sources import opencitations as oc
-from kgtool.sources import semanticscholar as s2
-from kgtool.vocab import CITO, KG, ROLE
+from kgtool.read.http import Response, source_info
+from kgtool.read.sources import opencitations as oc
+from kgtool.read.sources import semanticscholar as s2
 
 BASE = "https://w3id.org/kgtool/data/"
 

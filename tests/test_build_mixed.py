@@ -7,15 +7,14 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 from rdflib import DCTERMS, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
 from kgtool.cli import main
-from kgtool.inputs import read_input, sniff, split_spec
-from kgtool.sources import crossref, openalex, opencitations, semanticscholar
-from kgtool.vocab import CITO, PRISM
-
-from conftest import ROOT
+from kgtool.map.vocab import CITO, PRISM
+from kgtool.read.inputs import read_input, sniff, split_spec
+from kgtool.read.sources import crossref, openalex, opencitations, semanticscholar
 
 EXAMPLE = ROOT / "examples" / "hub-example.txt"
 BASE = "https://w3id.org/kgtool/data/"
@@ -140,9 +139,9 @@ def test_the_summary_accounts_for_every_citation_record_read(shared_dir, tmp_pat
 
 
 def test_an_input_too_large_for_memory_points_to_convert(tmp_path, monkeypatch):
-    import kgtool.inputs
+    import kgtool.read.inputs
 
-    monkeypatch.setattr(kgtool.inputs, "MAX_BYTES", 100)
+    monkeypatch.setattr(kgtool.read.inputs, "MAX_BYTES", 100)
     big = tmp_path / "big.csv"
     big.write_text("oci,citing,cited\n" + "x,doi:10.1/a,doi:10.1/b\n" * 10)
     r = run("-q", "build", str(big), "--out", str(tmp_path / "o"))

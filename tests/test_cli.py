@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 from rdflib import DCTERMS, RDF, Graph
 from rdflib.compare import isomorphic
 
-from kgtool import validate as validate_mod
 from kgtool.cli import main
-from kgtool.vocab import CITO, KG
-
-from conftest import ROOT
+from kgtool.map.vocab import CITO, KG
+from kgtool.validate import shacl as validate_mod
 
 EXAMPLE = ROOT / "examples" / "hub-example.txt"
 PAGE2 = """hub Critical citations

@@ -10,15 +10,14 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from rdflib import DCTERMS, Graph, URIRef
-
-from kgtool.vocab import CITO
-
 from conftest import API_DATA, DATA, api_fixture
-from kgtool.cli import main
+from rdflib import DCTERMS, Graph, URIRef
 from test_enrich import serve_searches
 from test_source_openalex import serve_crawl
 from test_source_semanticscholar import serve_paper
+
+from kgtool.cli import main
+from kgtool.map.vocab import CITO
 
 
 def run(*args: str, env: dict | None = None):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from site_fixtures import BASE, write_fixture_graph
 
 from kgtool.cli import main
-from site_fixtures import BASE, write_fixture_graph
 
 
 def run(*args: str):

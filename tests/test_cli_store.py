@@ -6,11 +6,11 @@ import json
 import subprocess
 import sys
 
+import citation_records as rec
 from click.testing import CliRunner
 
-import citation_records as rec
 from kgtool.cli import main
-from kgtool.store import file_graph_iri
+from kgtool.store.embedded import file_graph_iri
 
 
 def run(*args: str):

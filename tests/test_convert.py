@@ -14,13 +14,13 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from kgtool import iris
-from kgtool.convert import convert_dump, default_stem
 from kgtool.errors import InputError, UsageError
-from kgtool.export import graph_name
 from kgtool.fetch import fetch_bundle
+from kgtool.map import iris
+from kgtool.map.convert import convert_dump, default_stem
+from kgtool.map.vocab import FABIO
 from kgtool.pipeline import graph_from_bundles
-from kgtool.vocab import FABIO
+from kgtool.serialize.export import graph_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -215,7 +215,7 @@ def test_memory_limit_is_checked(tmp_path, data_dir):
 
 
 def test_an_interrupted_run_leaves_no_file_that_looks_complete(tmp_path, data_dir, monkeypatch):
-    from kgtool import stream_writers
+    from kgtool.serialize import stream_writers
 
     real = stream_writers.PartWriter.write
     calls = []

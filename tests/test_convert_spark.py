@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kgtool.convert import convert_dump
+from kgtool.map.convert import convert_dump
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,

@@ -8,11 +8,10 @@ import io
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 
 from kgtool.cli import main
-from kgtool.diff import diff_files
-
-from conftest import ROOT
+from kgtool.push.diff import diff_files
 
 EXAMPLE = ROOT / "examples" / "hub-example.txt"
 

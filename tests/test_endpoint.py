@@ -6,12 +6,12 @@ import json
 
 import pytest
 from rdflib import Literal, URIRef
+from servers import free_port
 from werkzeug import Response
 
-from kgtool.endpoint import LAYOUTS, Endpoint, auth_from_env, parse_results_json
-from kgtool.engines import EndpointEngine, inline_values
 from kgtool.errors import EndpointError, UsageError
-from servers import free_port
+from kgtool.push.endpoint import LAYOUTS, Endpoint, auth_from_env, parse_results_json
+from kgtool.store.engines import EndpointEngine, inline_values
 
 # A SELECT answer in the shape `oxigraph serve` gives (SPARQL 1.1 Query Results JSON).
 SELECT_JSON = {

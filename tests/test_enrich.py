@@ -6,17 +6,17 @@ import json
 from decimal import Decimal
 
 import pytest
+from conftest import DATA, api_fixture
 from rdflib import URIRef
 
-from conftest import DATA, api_fixture
-from kgtool.enrich import decide, enrich, title_score
 from kgtool.errors import ApiError, UsageError
-from kgtool.model import Work
+from kgtool.map.enrich import decide, enrich, title_score
+from kgtool.map.model import Work
+from kgtool.map.vocab import KG
 from kgtool.pipeline import build_hub_pages
-from kgtool.sources import openalex as oa
-from kgtool.sources import semanticscholar as s2
-from kgtool.sources.hub import read_hub_page
-from kgtool.vocab import KG
+from kgtool.read.sources import openalex as oa
+from kgtool.read.sources import semanticscholar as s2
+from kgtool.read.sources.hub import read_hub_page
 
 HUB = DATA / "hub-enrich.txt"
 BASE = "https://w3id.org/kgtool/data/"

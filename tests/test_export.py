@@ -9,15 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from kgtool.export import FORMATS, jsonld_text, nquads_lines, ntriples_lines, parse_formats, turtle_text
 from kgtool.errors import UsageError
 from kgtool.pipeline import build_hub_pages
-
-from conftest import ROOT
+from kgtool.serialize.export import FORMATS, jsonld_text, nquads_lines, ntriples_lines, parse_formats, turtle_text
 
 EX = "https://example.org/"
 NASTY = [

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from kgtool.cli import main
-
 from conftest import ROOT
 from test_fault_http import send, servers  # noqa: F401  (real local HTTP servers)
+
+from kgtool.cli import main
 
 EXAMPLE = ROOT / "examples" / "hub-example.txt"
 OC_CSV = ROOT / "tests" / "data" / "oc" / "index-sample.csv"
@@ -156,12 +155,12 @@ def test_odd_api_answers(servers, tmp_path, monkeypatch, answer):  # noqa: F811
 
 
 def test_an_unexpected_error_is_one_line_and_kgtool_debug_shows_it(tmp_path, small_graph, monkeypatch):
-    import kgtool.stats
+    import kgtool.store.stats
 
     def bug(*_a, **_k):
         raise RuntimeError("a bug in\nkgtool")
 
-    monkeypatch.setattr(kgtool.stats, "compute_stats", bug)
+    monkeypatch.setattr(kgtool.store.stats, "compute_stats", bug)
     line = one_line_error(run("stats", str(small_graph)), "unexpected RuntimeError: a bug in kgtool", "KGTOOL_DEBUG=1")
     assert line
     with pytest.raises(RuntimeError):

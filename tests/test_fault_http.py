@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from kgtool.cli import main
-from kgtool.endpoint import Endpoint
 from kgtool.errors import ApiError, EndpointError
-from kgtool.http import HttpClient, HttpSettings
-from kgtool.sources import opencitations, semanticscholar
+from kgtool.push.endpoint import Endpoint
+from kgtool.read.http import HttpClient, HttpSettings
+from kgtool.read.sources import opencitations, semanticscholar
 
 KEY = "s2-k3y-ABCDEFGHIJ0123456789"
 TOKEN = "oc-t0ken-ZYXWVUTSRQ9876543210"
@@ -168,7 +168,7 @@ def trickle(headers_slowly: bool = False, gap: float = 0.05):
 def test_a_trickling_answer_hits_the_total_deadline(servers, tmp_path, monkeypatch, headers_slowly):
     s = servers(trickle(headers_slowly))
     monkeypatch.setenv("KGTOOL_OPENALEX_URL", s.url)
-    from kgtool.sources import openalex
+    from kgtool.read.sources import openalex
 
     t0 = time.monotonic()
     with client(tmp_path, timeout=5, deadline=1.0) as c, pytest.raises(ApiError) as e:
@@ -210,7 +210,7 @@ def test_an_answer_over_the_byte_cap_is_refused(servers, tmp_path, monkeypatch, 
 
     s = servers(big)
     monkeypatch.setenv("KGTOOL_OPENALEX_URL", s.url)
-    from kgtool.sources import openalex
+    from kgtool.read.sources import openalex
 
     with client(tmp_path, max_bytes=1 << 20) as c, pytest.raises(ApiError) as e:
         c.get_json(openalex.API, "/works/W1")

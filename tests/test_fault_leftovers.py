@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from kgtool import leftovers
-
 from conftest import ROOT
+
+from kgtool import leftovers
 
 HOLDER = """
 import sys, time

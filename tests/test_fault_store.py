@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kgtool.store import CATALOG, STAGING, open_store
+from kgtool.store.embedded import CATALOG, STAGING, open_store
 
 GRAPH = "https://example.org/graph/g"
 

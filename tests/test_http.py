@@ -11,7 +11,7 @@ import pytest
 from werkzeug import Response
 
 from kgtool.errors import ApiError, UsageError
-from kgtool.http import Api, HttpClient, HttpSettings, build_url, redact, retry_after_seconds
+from kgtool.read.http import Api, HttpClient, HttpSettings, build_url, redact, retry_after_seconds
 
 API = Api("testapi", "http://127.0.0.1:9", "KGTOOL_TEST_API_URL", rate=0, key_env=("KGTOOL_TEST_KEY",), key_header="x-api-key")
 SECRET = "s3cr3t-key-0123456789"

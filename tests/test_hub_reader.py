@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from kgtool.errors import InputError
-from kgtool.sources.hub import parse_hub_page, read_hub_page
+from kgtool.read.sources.hub import parse_hub_page, read_hub_page
 
 PAGE = """\
 Summary of the first citing paper.

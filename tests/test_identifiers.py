@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, URIRef
 
-from kgtool import iris
 from kgtool.errors import UsageError
-from kgtool.identifiers import normalize_arxiv, normalize_doi, normalize_title, title_hash
-from kgtool.model import Work
+from kgtool.map import iris
+from kgtool.map.identifiers import normalize_arxiv, normalize_doi, normalize_title, title_hash
+from kgtool.map.model import Work
 
 
 @pytest.mark.parametrize(

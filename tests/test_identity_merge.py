@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from kgtool.identifiers import arxiv_from_doi, normalize_doi, normalize_orcid, work_key
-from kgtool.iris import work_iri
-from kgtool.model import Bundle, Citation, SourceInfo, Work
-from kgtool.resolve import resolve
+from kgtool.map.identifiers import arxiv_from_doi, normalize_doi, normalize_orcid, work_key
+from kgtool.map.iris import work_iri
+from kgtool.map.model import Bundle, Citation, SourceInfo, Work
+from kgtool.map.resolve import resolve
 
 A = SourceInfo("a", "a" * 64)
 B = SourceInfo("b", "b" * 64)

@@ -10,10 +10,10 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from kgtool.export import FORMATS, graph_name
-from kgtool.iris import DEFAULT_BASE, work_iri
-from kgtool.model import Bundle, Citation, SourceInfo, Work
+from kgtool.map.iris import DEFAULT_BASE, work_iri
+from kgtool.map.model import Bundle, Citation, SourceInfo, Work
 from kgtool.pipeline import build_graph
+from kgtool.serialize.export import FORMATS, graph_name
 
 SICI = "10.1002/(sici)1097-4571(198909)40:5<342::aid-asi7>3.0.co;2-u"
 OXI = {"ttl": pyoxigraph.RdfFormat.TURTLE, "jsonld": pyoxigraph.RdfFormat.JSON_LD,

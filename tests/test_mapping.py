@@ -8,11 +8,11 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
-from kgtool.mapping import creation_literal, duration_literal
-from kgtool.model import Bundle, Citation, Reception, RoleLabel, Share, SourceInfo, Work
+from kgtool.map.mapping import creation_literal, duration_literal
+from kgtool.map.model import Bundle, Citation, Reception, RoleLabel, Share, SourceInfo, Work
+from kgtool.map.vocab import CITO, FABIO, KG, POLARITY, PRISM, ROLE
 from kgtool.pipeline import graph_from_bundles
-from kgtool.sources.hub import parse_hub_page
-from kgtool.vocab import CITO, FABIO, KG, POLARITY, PRISM, ROLE
+from kgtool.read.sources.hub import parse_hub_page
 
 BASE = "https://example.org/kg/"
 SRC = SourceInfo(name="t.txt", sha256="ab" * 32)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import citation_records as rec
 import pytest
 from rdflib import Literal, URIRef
 
-import citation_records as rec
-from kgtool.engines import GraphEngine
 from kgtool.errors import UsageError
-from kgtool.iris import parse_iri
-from kgtool.named_queries import (
+from kgtool.map.iris import parse_iri
+from kgtool.read.rdfload import load_files
+from kgtool.store.embedded import open_store
+from kgtool.store.engines import GraphEngine
+from kgtool.store.named_queries import (
     describe_queries,
     get_query,
     parse_header,
@@ -17,8 +19,6 @@ from kgtool.named_queries import (
     run_named,
     shipped_queries,
 )
-from kgtool.rdfload import load_files
-from kgtool.store import open_store
 
 XSD_INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#integer")
 EXPECTED_QUERIES = {
@@ -186,7 +186,7 @@ def test_missing_identifiers(engine):
 
 def _split_files(tmp_path) -> list:
     """The small graph's triples dealt round-robin into two files, so that joins cross graphs."""
-    from kgtool.export import ntriples_lines
+    from kgtool.serialize.export import ntriples_lines
 
     lines = sorted(ntriples_lines(rec.graph_triples()))
     files = [tmp_path / "part-1.nt", tmp_path / "part-2.nt"]
@@ -227,9 +227,9 @@ def test_rdflib_and_the_store_give_the_same_rows(small_graph, tmp_path, layout):
 def test_reception_without_distributions_still_gives_its_summary(tmp_path):
     from dataclasses import replace
 
-    from kgtool.export import turtle_text
-    from kgtool.mapping import triples
-    from kgtool.resolve import resolve
+    from kgtool.map.mapping import triples
+    from kgtool.map.resolve import resolve
+    from kgtool.serialize.export import turtle_text
 
     bare = replace(rec.RECEPTION, roles=(), polarities=())
     f = tmp_path / "bare.ttl"

@@ -7,12 +7,11 @@ import json
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, SH, SKOS
-
-from kgtool.resources import context_file, ontology_file
-from kgtool.validate import load_shapes
-from kgtool.vocab import CITO, KG, ONTOLOGY_IRI, POLARITIES, POLARITY, PREFIXES, ROLE, ROLES
-
 from test_shapes import valid_graph
+
+from kgtool.map.vocab import CITO, KG, ONTOLOGY_IRI, POLARITIES, POLARITY, PREFIXES, ROLE, ROLES
+from kgtool.resources import context_file, ontology_file
+from kgtool.validate.shacl import load_shapes
 
 
 def ontology() -> Graph:

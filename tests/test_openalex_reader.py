@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kgtool.errors import InputError
-from kgtool.sources.openalex import abstract_text, iter_records, parse_record, read_saved
+from kgtool.read.sources.openalex import abstract_text, iter_records, parse_record, read_saved
 
 
 def records(path):

@@ -7,8 +7,8 @@ import io
 import pytest
 
 from kgtool.errors import InputError
-from kgtool.model import Work
-from kgtool.sources.opencitations import iter_csv, looks_like_csv, parse_ids, parse_row
+from kgtool.map.model import Work
+from kgtool.read.sources.opencitations import iter_csv, looks_like_csv, parse_ids, parse_row
 
 ROW = {"oci": "oci:061-062", "citing": "omid:br/061", "cited": "omid:br/062", "creation": "2019-03",
        "timespan": "-P1Y2M", "journal_sc": "yes", "author_sc": "no"}
@@ -95,6 +95,6 @@ def test_errors_name_file_and_line(data_dir):
 
 
 def test_bad_utf8_is_an_input_error():
-    data = "oci,citing,cited\nx,omid:br/1,omid:br/2\n".encode() + b"y,omid:br/\xff,omid:br/3\n"
+    data = b"oci,citing,cited\nx,omid:br/1,omid:br/2\n" + b"y,omid:br/\xff,omid:br/3\n"
     with pytest.raises((InputError, UnicodeDecodeError)):
         list(iter_csv(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""), "x.csv"))

@@ -6,11 +6,11 @@ import itertools
 
 import pytest
 
-from kgtool import iris
-from kgtool.mapping import citation_terms, citation_triples, work_terms, work_triples
-from kgtool.model import Citation, SourceInfo, Work
-from kgtool.ntlines import NTLineEncoder
-from kgtool.plan import CITATION_FLAGS, citation_plan, work_plan
+from kgtool.map import iris
+from kgtool.map.mapping import citation_terms, citation_triples, work_terms, work_triples
+from kgtool.map.model import Citation, SourceInfo, Work
+from kgtool.map.plan import CITATION_FLAGS, citation_plan, work_plan
+from kgtool.serialize.ntlines import NTLineEncoder
 
 SOURCE = SourceInfo("dump.csv", "ab" * 32, "text/csv")
 BASES = (iris.DEFAULT_BASE, "http://example.org/kg#")

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS
-
-from kgtool.publish import build_site
 from serve_process import kgtool_serve
 from site_fixtures import BASE, write_fixture_graph
+
+from kgtool.publish import build_site
 
 BROWSERS = ("chromium", "chromium-browser")
 SAMPLE_TITLE = "SpaceR: Reinforcing MLLMs in Video Spatial Reasoning"

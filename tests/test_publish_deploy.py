@@ -18,11 +18,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
-from kgtool.publish import build_site
 from site_fixtures import BASE, write_fixture_graph
 from test_publish_serve import BROWSER, SICI_IRI, path_of
 from test_publish_serve import request as http_request
+
+from kgtool.publish import build_site
 
 DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy"
 NJS_MODULE = Path("/usr/lib/nginx/modules/ngx_http_js_module.so")

@@ -1,6 +1,7 @@
+from decimal import Decimal
+
 from kgtool.publish.charts import percent
 from kgtool.publish.html import external, paragraphs
-from decimal import Decimal
 
 
 def test_abstract_text_is_escaped_linked_and_its_latex_styling_rendered():

@@ -2,8 +2,8 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from kgtool import iris
-from kgtool.model import Work
+from kgtool.map import iris
+from kgtool.map.model import Work
 from kgtool.publish.layout import Resource, relative, site_path, url_path
 
 BASE = "https://example.org/kg/"

@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-
-from kgtool import iris
-from kgtool.model import Work
-from kgtool.publish import build_site
 from serve_process import kgtool_serve
 from site_fixtures import BASE, SICI_DOI, write_fixture_graph
+
+from kgtool.map import iris
+from kgtool.map.model import Work
+from kgtool.publish import build_site
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 SICI_IRI = str(iris.work_iri(Work(doi=SICI_DOI), BASE))

@@ -15,12 +15,12 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
+from site_checks import html_files, parse_page, resolve_link
+from site_fixtures import BASE, EVIL_TITLE, HUB_TITLE, SICI_DOI, write_fixture_graph
 
 from kgtool.errors import UsageError
 from kgtool.publish import build_site
 from kgtool.publish.site import MARKER
-from site_checks import html_files, parse_page, resolve_link
-from site_fixtures import BASE, EVIL_TITLE, HUB_TITLE, SICI_DOI, write_fixture_graph
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

@@ -7,20 +7,20 @@ import re
 import subprocess
 import sys
 
+import citation_records as rec
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph
-
-import citation_records as rec
-from kgtool.cli import main
-from kgtool.endpoint import Endpoint
-from kgtool.engines import EndpointEngine
-from kgtool.errors import EndpointError, UsageError
-from kgtool.export import ntriples_lines
-from kgtool.named_queries import run_named, shipped_queries
-from kgtool.push import push_file, temp_graph
-from kgtool.store import open_store
 from servers import AuthProxy
+
+from kgtool.cli import main
+from kgtool.errors import EndpointError, UsageError
+from kgtool.push.endpoint import Endpoint
+from kgtool.push.upload import push_file, temp_graph
+from kgtool.serialize.export import ntriples_lines
+from kgtool.store.embedded import open_store
+from kgtool.store.engines import EndpointEngine
+from kgtool.store.named_queries import run_named, shipped_queries
 
 
 def ep(url: str, **kw) -> Endpoint:

@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 from kgtool.errors import InputError
-from kgtool.rdfload import RdflibTerms, iter_quads
+from kgtool.read.rdfload import RdflibTerms, iter_quads
 
 SUITES = (Path(__file__).resolve().parents[1] / ".." / "shared" / "conformance" / "rdf").resolve()
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -1,4 +1,4 @@
-"""Hostile and broken RDF files, read by every command through the one reader (kgtool.rdfload).
+"""Hostile and broken RDF files, read by every command through the one reader (kgtool.read.rdfload).
 
 Each must be refused with one line naming the file (and line and column where the parser knows
 them), exit 2, no traceback, and no network request.
@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from kgtool.cli import main
 from kgtool.errors import InputError
-from kgtool.rdfload import MAX_JSON_DEPTH, iter_quads, read_dataset, read_graph
+from kgtool.read.rdfload import MAX_JSON_DEPTH, iter_quads, read_dataset, read_graph
 
 
 def run(*args: str):

@@ -7,12 +7,11 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
+from servers import AuthProxy
 
 from kgtool.cli import main
 from kgtool.recipe import load_recipe
-
-from conftest import ROOT
-from servers import AuthProxy
 
 
 def run(*args: str):

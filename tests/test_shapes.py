@@ -8,11 +8,11 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SH, XSD
 
-from kgtool.model import Bundle, Citation, Reception, RoleLabel, Share, SourceInfo, TitleMatch, Work
+from kgtool.map.model import Bundle, Citation, Reception, RoleLabel, Share, SourceInfo, TitleMatch, Work
+from kgtool.map.vocab import CITO, FABIO, KG, POLARITY, PRISM, ROLE
 from kgtool.pipeline import graph_from_bundles
-from kgtool.validate import load_shapes, validate_graph
-from kgtool.validate_sql import validate_graph_sql
-from kgtool.vocab import CITO, FABIO, KG, POLARITY, PRISM, ROLE
+from kgtool.validate.shacl import load_shapes, validate_graph
+from kgtool.validate.sql import validate_graph_sql
 
 KGSH = "https://w3id.org/kgtool/shapes#"
 BASE = "https://example.org/kg/"

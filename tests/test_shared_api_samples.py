@@ -14,12 +14,12 @@ from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, RDF
 
 from kgtool.cli import main
-from kgtool.iris import work_iri
-from kgtool.model import RoleLabel
+from kgtool.map.iris import work_iri
+from kgtool.map.model import RoleLabel
+from kgtool.map.vocab import CITO
 from kgtool.pipeline import build_graph
-from kgtool.sources import crossref, openalex, semanticscholar
-from kgtool.sources.registry import get_source
-from kgtool.vocab import CITO
+from kgtool.read.sources import crossref, openalex, semanticscholar
+from kgtool.read.sources.registry import get_source
 
 SOURCES = ("openalex", "semanticscholar", "crossref", "opencitations")
 yaml = pytest.importorskip("yaml")

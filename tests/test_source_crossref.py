@@ -6,11 +6,11 @@ import hashlib
 import json
 
 import pytest
-
 from conftest import api_fixture
+
 from kgtool.errors import ApiError, InputError, UsageError
-from kgtool.http import HttpClient
-from kgtool.sources import crossref as cr
+from kgtool.read.http import HttpClient
+from kgtool.read.sources import crossref as cr
 
 
 def payload(name: str):

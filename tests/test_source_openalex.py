@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import api_fixture
+
 from kgtool.errors import ApiError, InputError, UsageError
-from kgtool.http import HttpClient
-from kgtool.sources import openalex as oa
+from kgtool.read.http import HttpClient
+from kgtool.read.sources import openalex as oa
 
 
 def payload(name: str):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import api_fixture
+
 from kgtool.errors import InputError, UsageError
-from kgtool.http import HttpClient
-from kgtool.sources import opencitations as oc
+from kgtool.read.http import HttpClient
+from kgtool.read.sources import opencitations as oc
 
 
 def test_v2_rows_ids_dates_spans_and_self_citations():

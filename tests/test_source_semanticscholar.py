@@ -6,12 +6,12 @@ import hashlib
 import json
 
 import pytest
-
 from conftest import api_fixture
+
 from kgtool.errors import ApiError, InputError, UsageError
-from kgtool.http import HttpClient
-from kgtool.model import RoleLabel
-from kgtool.sources import semanticscholar as s2
+from kgtool.map.model import RoleLabel
+from kgtool.read.http import HttpClient
+from kgtool.read.sources import semanticscholar as s2
 
 PAPER_PATH = "/s2/graph/v1/paper/arXiv:2401.00001"
 

@@ -6,16 +6,16 @@ import gzip
 import json
 import shutil
 
+import citation_records as rec
 import pytest
 from rdflib import Graph
 
-import citation_records as rec
 from kgtool.errors import InputError, UsageError
-from kgtool.export import nquads_lines, ntriples_lines
-from kgtool.named_queries import run_named
-from kgtool.rdfload import load_graph
-from kgtool.stats import compute_stats
-from kgtool.store import CATALOG, file_graph_iri, open_store
+from kgtool.read.rdfload import load_graph
+from kgtool.serialize.export import nquads_lines, ntriples_lines
+from kgtool.store.embedded import CATALOG, file_graph_iri, open_store
+from kgtool.store.named_queries import run_named
+from kgtool.store.stats import compute_stats
 
 GRAPHS_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 

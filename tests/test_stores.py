@@ -8,17 +8,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import citation_records as rec
 import pyoxigraph as ox
 import pytest
+import test_push
 from click.testing import CliRunner
+from test_push import Store
 
-import citation_records as rec
 from kgtool.cli import main
-from kgtool.endpoint import Endpoint, PasswordAuth
 from kgtool.errors import EndpointError
-from kgtool.push import push_file, temp_graph
-from kgtool.push_servers import duration_with_time
-from test_push import Store, graph, store  # noqa: F401  (fixtures)
+from kgtool.push.endpoint import Endpoint, PasswordAuth
+from kgtool.push.servers import duration_with_time
+from kgtool.push.upload import push_file, temp_graph
+
+# test_push's fixtures, used here as parameters of the same name (bound by assignment, not import,
+# so that the parameters are not taken for redefinitions of an unused import).
+store = test_push.store
+graph = test_push.graph
 
 ROOT = Path(__file__).resolve().parents[1]
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -10,8 +10,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD as XSD_NS
 
 from kgtool.errors import UsageError
-from kgtool.ntlines import NTLineEncoder
-from kgtool.stream_writers import LineFormatter, TurtleFormatter, open_writer, parse_output
+from kgtool.serialize.ntlines import NTLineEncoder
+from kgtool.serialize.stream_writers import LineFormatter, TurtleFormatter, open_writer, parse_output
 
 S = URIRef("https://w3id.org/kgtool/data/citation/abc")
 
@@ -68,7 +68,7 @@ def test_background_syncs_keep_the_bytes_and_report_a_failed_sync(tmp_path, monk
     import gzip
     import os
 
-    import kgtool.stream_writers as sw
+    import kgtool.serialize.stream_writers as sw
 
     lines = b"".join(b"<http://x/s%d> <http://x/p> \"%d\" .\n" % (i, i) for i in range(3000))
 

@@ -10,15 +10,15 @@ import pyoxigraph as ox
 import pytest
 import requests
 from click.testing import CliRunner
-
-from kgtool.cli import main
-from kgtool.convert import convert_dump
-from kgtool.endpoint import Endpoint
-from kgtool.push import push_file
-from kgtool.store import open_store
-from kgtool.sync import STATE_DIR, sync_push
 from conftest import ROOT
 from servers import AuthProxy
+
+from kgtool.cli import main
+from kgtool.map.convert import convert_dump
+from kgtool.push.endpoint import Endpoint
+from kgtool.push.sync import STATE_DIR, sync_push
+from kgtool.push.upload import push_file
+from kgtool.store.embedded import open_store
 
 N_CITATIONS = 10_000
 
@@ -126,7 +126,7 @@ def test_without_a_manifest_or_after_someone_else_changed_the_graph_the_store_is
 
 
 def test_a_large_difference_is_staged_and_moved_into_place(oxigraph, exports, tmp_path, monkeypatch):
-    import kgtool.push
+    import kgtool.push.upload
 
     big_old, big_new = exports
     old, new = tmp_path / "old.nt", tmp_path / "new.nt"  # small: COPY and MOVE take time with size
@@ -135,11 +135,11 @@ def test_a_large_difference_is_staged_and_moved_into_place(oxigraph, exports, tm
     graph = "https://example.org/g/sync-staged"
     e = ep(oxigraph.url)
     sync_push(old, e, graph, state_dir=tmp_path)
-    monkeypatch.setattr(kgtool.push, "CHUNK_BYTES", 1000)  # force the staged path
+    monkeypatch.setattr(kgtool.push.upload, "CHUNK_BYTES", 1000)  # force the staged path
     r = sync_push(new, e, graph, state_dir=tmp_path, chunk_size=40)
     assert r.requests > 3
     assert graph_content(oxigraph.url, graph) == file_content(new)
-    assert oxigraph.count(kgtool.push.temp_graph(graph)) == 0
+    assert oxigraph.count(kgtool.push.upload.temp_graph(graph)) == 0
 
 
 def test_cli_push_sync_keeps_its_manifest_beside_the_export(oxigraph, exports, tmp_path):
@@ -202,7 +202,7 @@ def test_sync_on_virtuoso_as_installed(virtuoso, tmp_path):
     first = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
     assert first.exit_code == 0, first.output
     e = Endpoint.from_base(virtuoso.url, env=env, layout="virtuoso", backoff=0.01)
-    spans = "SELECT ?d WHERE { GRAPH <%s> { ?c <http://purl.org/spar/cito/hasCitationTimeSpan> ?d } }" % graph
+    spans = f"SELECT ?d WHERE {{ GRAPH <{graph}> {{ ?c <http://purl.org/spar/cito/hasCitationTimeSpan> ?d }} }}"
     written = sorted(ln.split('"')[1] for ln in export.read_text().splitlines() if "hasCitationTimeSpan" in ln)
     # With --layout virtuoso a duration without a time part is sent as "P6DT0S", which Virtuoso keeps
     read = sorted(str(row[0]).removesuffix("T0S") for row in e.query(spans).rows)

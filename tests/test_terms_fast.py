@@ -6,13 +6,13 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD as XSD_NS
 
-from kgtool import fastterms, iris
 from kgtool.errors import InputError
-from kgtool.identifiers import work_key
-from kgtool.model import Work
-from kgtool.ntlines import NTLineEncoder
-from kgtool.terms import nt_term
-from kgtool.validate_sql import validate_paths
+from kgtool.map import fastterms, iris
+from kgtool.map.identifiers import work_key
+from kgtool.map.model import Work
+from kgtool.serialize.ntlines import NTLineEncoder
+from kgtool.serialize.terms import nt_term
+from kgtool.validate.sql import validate_paths
 
 TERMS = [URIRef("http://a/b"), Literal('q"\\\n\t\x01 é \u2028'), Literal("x", lang="en"),
          Literal("2019", datatype=XSD_NS.gYear), Literal("1", datatype=XSD_NS.string), BNode("b1")]

@@ -6,14 +6,13 @@ import gzip
 from collections import Counter
 
 import pytest
+from planted import planted_graph
 from rdflib import BNode, Graph
 
 from kgtool.errors import UsageError
-from kgtool.rdfload import load_graph
-from kgtool.validate import load_shapes, render_json, render_text, validate_graph
-from kgtool.validate_sql import choose_engine, compile_shapes, validate_files, validate_paths
-
-from planted import planted_graph
+from kgtool.read.rdfload import load_graph
+from kgtool.validate.shacl import load_shapes, render_json, render_text, validate_graph
+from kgtool.validate.sql import choose_engine, compile_shapes, validate_files, validate_paths
 
 
 def _key(r):
@@ -185,7 +184,7 @@ def test_cli_validate_a_folder(planted, tmp_path):
     (folder / "graph.nt").write_text(text)
     r = CliRunner().invoke(main, ["validate", str(folder), "--format", "json"])
     assert r.exit_code == 1
-    assert '"violation": %d' % (reference.count("Violation") + 2) in r.stdout  # + the two "20x9" gYears
+    assert f'"violation": {reference.count("Violation") + 2}' in r.stdout  # + the two "20x9" gYears
     assert "validating: done" in r.stderr
     r = CliRunner().invoke(main, ["-q", "validate", str(folder), "--format", "json", "--fail-on", "warning"])
     assert r.exit_code == 1

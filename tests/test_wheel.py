@@ -18,5 +18,5 @@ def test_the_wheel_ships_every_query(tmp_path):
     shipped = sorted(p.name for p in queries_dir().glob("*.rq"))
     assert len(shipped) >= 7
     for name in shipped:
-        assert f"kgtool/queries/{name}" in names
+        assert f"kgtool/store/queries/{name}" in names
     assert "kgtool/_data/shapes/kgtool-shapes.ttl" in names

@@ -18,9 +18,9 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from kgtool.export import jsonld_text, nquads_lines, ntriples_lines, turtle_text
-from kgtool.rdfload import RdflibTerms
-from kgtool.stream_writers import LineFormatter, TurtleFormatter
+from kgtool.read.rdfload import RdflibTerms
+from kgtool.serialize.export import jsonld_text, nquads_lines, ntriples_lines, turtle_text
+from kgtool.serialize.stream_writers import LineFormatter, TurtleFormatter
 
 SUITES = (Path(__file__).resolve().parents[1] / ".." / "shared" / "conformance" / "rdf").resolve()
 GRAPH = URIRef("http://example.org/graph/g")
@@ -188,7 +188,7 @@ def test_blank_node_labels_are_made_legal(writer: str, label: str) -> None:
 @pytest.mark.parametrize("stem, segment", [("hub-example", "hub-example"), ("my dump", "my%20dump"),
                                            ("a%b#c?d/e", "a%25b%23c%3Fd%2Fe"), ("café", "café")])
 def test_graph_names_of_odd_file_names_are_legal_iris(stem: str, segment: str) -> None:
-    from kgtool.export import graph_name
+    from kgtool.serialize.export import graph_name
 
     name = graph_name("https://example.org/kg/", stem)
     assert str(name) == f"https://example.org/kg/graph/{segment}"

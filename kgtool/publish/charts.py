@@ -46,7 +46,8 @@ def bar_chart(bars: list[Bar], title: str) -> str:
         y = top + i * row
         w = max(1.0, float(b.share) * bar_w) if b.share > 0 else 0.0
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" fill="currentColor">{escape(_clip(b.label, 18))}</text>'
+            f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" fill="currentColor">'
+            f"{escape(_clip(b.label, 18))}</text>"
             f'<rect x="{label_w}" y="{y + 5}" width="{bar_w}" height="18" rx="3" fill="currentColor" opacity="0.08"/>'
             f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="18" rx="3" fill="{b.colour}"/>'
             f'<text x="{label_w + bar_w + 8}" y="{y + 19}" fill="currentColor">{escape(percent(b.share))}</text>'
@@ -73,7 +74,8 @@ def citation_graph(hub_title: str, nodes: list[Node], shown_of: int) -> str:
     ring = 160 if n > 12 else 120
     label = escape(f"Citation graph of {hub_title}: {len(nodes)} of {shown_of} neighbouring works")
     parts = [
-        f'<svg class="graph" viewBox="0 0 {size} {size}" width="{size}" height="{size}" role="img" aria-label="{label}">',
+        f'<svg class="graph" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+        f'role="img" aria-label="{label}">',
         f"<title>{label}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="currentColor" opacity="0.55"/></marker></defs>',
@@ -96,7 +98,10 @@ def citation_graph(hub_title: str, nodes: list[Node], shown_of: int) -> str:
         shape = (
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{node_r}" fill="{fill}"/>'
             if node.incoming
-            else f'<rect x="{x - node_r:.1f}" y="{y - node_r:.1f}" width="{2 * node_r}" height="{2 * node_r}" rx="3" fill="{fill}"/>'
+            else (
+                f'<rect x="{x - node_r:.1f}" y="{y - node_r:.1f}" width="{2 * node_r}" height="{2 * node_r}" '
+                f'rx="3" fill="{fill}"/>'
+            )
         )
         text = (
             f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" fill="#fff">'
@@ -109,7 +114,8 @@ def citation_graph(hub_title: str, nodes: list[Node], shown_of: int) -> str:
             parts.append(f"<g>{tip}{shape}{text}</g>")
     parts.append(
         f'<circle cx="{c}" cy="{c}" r="{hub_r}" fill="#333" stroke="currentColor"/>'
-        f'<text x="{c}" y="{c + 4}" text-anchor="middle" font-size="11" fill="#fff">{escape(_clip(hub_title, 9))}</text>'
+        f'<text x="{c}" y="{c + 4}" text-anchor="middle" font-size="11" fill="#fff">'
+        f"{escape(_clip(hub_title, 9))}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

@@ -12,8 +12,8 @@ from functools import lru_cache
 
 from rdflib import Graph, Literal, URIRef
 
-from ..query import run_query
 from ..resources import ontology_file
+from ..store.query import run_query
 
 WORKS = """
 SELECT ?work ?title ?year ?doi ?arxiv ?venue ?abstract ?summary WHERE {

@@ -128,7 +128,16 @@ def page(
         f'<a href="{esc(rel("void.ttl"))}" type="text/turtle">VoID and DCAT</a> · '
         f'<a href="{esc(rel("sitemap.xml"))}">sitemap</a></p></footer>'
     )
-    return "\n".join(head) + "\n<body>\n" + nav + '\n<main id="content" tabindex="-1">\n' + body + "\n</main>\n" + "\n".join(foot) + "\n</body>\n</html>\n"
+    return (
+        "\n".join(head)
+        + "\n<body>\n"
+        + nav
+        + '\n<main id="content" tabindex="-1">\n'
+        + body
+        + "\n</main>\n"
+        + "\n".join(foot)
+        + "\n</body>\n</html>\n"
+    )
 
 
 def _clip(text: str, n: int) -> str:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from ..terms import TurtleTerms, sort_key
-from ..vocab import CITO, KG, PREFIXES
-from .charts import POLARITY_COLOURS, PALETTE, REST_COLOUR, Bar, Node, bar_chart, citation_graph, percent
+from ..map.vocab import CITO, KG, PREFIXES
+from ..serialize.terms import TurtleTerms, sort_key
+from .charts import PALETTE, POLARITY_COLOURS, REST_COLOUR, Bar, Node, bar_chart, citation_graph, percent
 from .data import CitingRef, Distribution, SiteData, WorkInfo
 from .html import esc, external, link, paragraphs
 from .layout import Resource, relative
@@ -98,7 +98,9 @@ def _reception(w: WorkInfo, data: SiteData, links: Linker, here: str) -> str:
            '<h2 id="h-reception">How this work is cited</h2>', '<p class="verdict">']
     if rec.polarity is not None:
         key = data.label(rec.polarity).casefold()
-        out.append(f'<span class="badge" data-polarity="{esc(key)}">{esc(data.label(rec.polarity))}</span> citation behaviour.')
+        out.append(
+            f'<span class="badge" data-polarity="{esc(key)}">{esc(data.label(rec.polarity))}</span> citation behaviour.'
+        )
     if rec.role is not None:
         share = f" ({esc(percent(rec.role_share))} of citations)" if rec.role_share is not None else ""
         out.append(f" Most common role: <strong>{esc(data.label(rec.role))}</strong>{share}.")
@@ -140,7 +142,11 @@ def _distribution_figure(caption: str, dist: Distribution | None, data: SiteData
     out.append(f'<p class="note">{esc(notes[dist.origin])}</p>')
     counts = [r for r in dist.rows if r.count is not None and r.label is not None]
     if counts and dist.origin == "reported":
-        out.append('<p class="note">' + esc(", ".join(f"{data.label(r.label)}: {_plural(r.count, 'citation')}" for r in counts)) + "</p>")
+        out.append(
+            '<p class="note">'
+            + esc(", ".join(f"{data.label(r.label)}: {_plural(r.count, 'citation')}" for r in counts))
+            + "</p>"
+        )
     out.append("</figure>")
     return "\n".join(out)
 
@@ -191,7 +197,9 @@ def _citing_list(w: WorkInfo, data: SiteData, links: Linker, here: str) -> str:
            f'<h2 id="h-citing">All citing works ({len(w.citing)})</h2>', '<ol class="works">']
     for i, c in enumerate(w.citing, start=1):
         cw = data.works.get(c.work)
-        bits = [f'<li id="citing-{i}" value="{i}"><p class="title">{link(links.page(c.work, here), data.title(c.work))}']
+        bits = [
+            f'<li id="citing-{i}" value="{i}"><p class="title">{link(links.page(c.work, here), data.title(c.work))}'
+        ]
         if c.representative:
             bits.append(' <span class="tag">representative</span>')
         bits.append("</p>")
@@ -216,7 +224,9 @@ def _cites_list(w: WorkInfo, data: SiteData, links: Linker, here: str) -> str:
         extra = ""
         if c.citation is not None and links.page(c.citation, here):
             extra = f' <span class="small">· {link(links.page(c.citation, here), "citation record")}</span>'
-        out.append(f'<li id="cites-{i}" value="{i}">R{i}. {link(links.page(c.work, here), data.title(c.work))}{extra}</li>')
+        out.append(
+            f'<li id="cites-{i}" value="{i}">R{i}. {link(links.page(c.work, here), data.title(c.work))}{extra}</li>'
+        )
     out.append("</ol></section>")
     return "\n".join(out)
 
@@ -282,7 +292,9 @@ def _statements(graph: Graph, subject, data: SiteData, links: Linker, here: str,
             by_pred.setdefault(p, []).append(o)
     if not by_pred:
         return ""
-    rows = ['<table class="props"><thead><tr><th scope="col">Property</th><th scope="col">Value</th></tr></thead><tbody>']
+    rows = [
+        '<table class="props"><thead><tr><th scope="col">Property</th><th scope="col">Value</th></tr></thead><tbody>'
+    ]
     for p in sorted(by_pred, key=sort_key):
         values = sorted(by_pred[p], key=sort_key)
         cells = "<br>".join(_value(graph, o, data, links, here, fmt, seen) for o in values)
@@ -347,7 +359,8 @@ def search_form(here: str) -> str:
         ' <button type="submit">Search</button></form>'
         '<div id="search-status" class="small" aria-live="polite"></div>'
         '<ol id="search-results" class="works"></ol>'
-        '<noscript><p class="note">The search box needs JavaScript; every work is listed on the work lists.</p></noscript>'
+        '<noscript><p class="note">The search box needs JavaScript; every work is listed on the work lists.</p>'
+        "</noscript>"
     )
 
 
@@ -355,8 +368,16 @@ def works_table(works: list[WorkInfo], by: str, links: Linker, here: str) -> str
     head = []
     for key, col in (("title", "Title"), ("year", "Year"), ("citations", "Citations")):
         page, _ = SORTS[key]
-        sort = ' aria-sort="descending"' if key == by and key != "title" else (' aria-sort="ascending"' if key == by else "")
-        label = f'<a href="{esc(relative(here, page))}">{col}</a>' if key != by else f"{col} <span aria-hidden=\"true\">{'▲' if key == 'title' else '▼'}</span>"
+        sort = (
+            ' aria-sort="descending"'
+            if key == by and key != "title"
+            else (' aria-sort="ascending"' if key == by else "")
+        )
+        label = (
+            f'<a href="{esc(relative(here, page))}">{col}</a>'
+            if key != by
+            else f'{col} <span aria-hidden="true">{"▲" if key == "title" else "▼"}</span>'
+        )
         head.append(f'<th scope="col"{sort}>{label}</th>')
     rows = [f'<div class="scroll"><table class="works"><thead><tr>{"".join(head)}</tr></thead><tbody>']
     for w in works:
@@ -387,15 +408,19 @@ def home_page(data: SiteData, links: Linker, counts: dict, dumps: list[tuple[str
     hubs = sorted_works((w for w in data.works.values() if w.is_hub), "citations")
     body = [
         f"<h1>{esc(site_name)}</h1>",
-        f'<p class="lead">{counts["works"]:,} works, {counts["citations"]:,} citations and {counts["triples"]:,} triples, '
-        "published as linked data: every work and citation has a page and Turtle, JSON-LD and N-Triples descriptions.</p>",
+        f'<p class="lead">{counts["works"]:,} works, {counts["citations"]:,} citations and '
+        f"{counts['triples']:,} triples, published as linked data: every work and citation has a page and "
+        "Turtle, JSON-LD and N-Triples descriptions.</p>",
         search_form(""),
         '<section aria-labelledby="h-hubs">',
         f'<h2 id="h-hubs">Citation hubs ({len(hubs):,})</h2>',
         '<ul class="cards">',
     ]
     for w in hubs:
-        bits = [f'<li><p class="title">{link(links.page(w.iri, ""), w.title or str(w.iri))}</p><p class="small">cited by {_plural(len(w.citing), "work")}']
+        bits = [
+            f'<li><p class="title">{link(links.page(w.iri, ""), w.title or str(w.iri))}</p>'
+            f'<p class="small">cited by {_plural(len(w.citing), "work")}'
+        ]
         if w.reception is not None and w.reception.polarity is not None:
             bits.append(f" · {esc(data.label(w.reception.polarity))}")
         if w.reception is not None and w.reception.role is not None:
@@ -406,7 +431,7 @@ def home_page(data: SiteData, links: Linker, counts: dict, dumps: list[tuple[str
         body.append("".join(bits))
     body.append("</ul></section>")
     body.append('<section aria-labelledby="h-browse"><h2 id="h-browse">Browse</h2><ul class="plain">')
-    for key, (page, label) in SORTS.items():
+    for _key, (page, label) in SORTS.items():
         body.append(f'<li><a href="{page}">All works by {label.lower()}</a></li>')
     body.append("</ul></section>")
     body.append('<section aria-labelledby="h-data"><h2 id="h-data">Data</h2><ul class="plain">')

@@ -19,10 +19,10 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import UsageError
@@ -58,7 +58,7 @@ def site_base(site_dir: Path) -> str:
     void = site_dir / "void.ttl"
     if not void.is_file():
         raise UsageError(f"{site_dir} has no void.ttl; is it a folder written by 'kgtool site'?")
-    from ..rdfload import read_graph
+    from ..read.rdfload import read_graph
 
     g = read_graph([void], "turtle")
     spaces = sorted(str(o) for o in g.objects(None, VOID.uriSpace))
@@ -211,7 +211,9 @@ class SiteHandler(BaseHTTPRequestHandler):
 
     def _redirect(self, status: HTTPStatus, location: str, body: bool, headers: dict | None = None) -> None:
         text = f"{status.value} {status.phrase}: {location}\n"
-        self._send(status, "text/plain; charset=utf-8", text.encode("utf-8"), body, {"Location": location, **(headers or {})})
+        self._send(
+            status, "text/plain; charset=utf-8", text.encode("utf-8"), body, {"Location": location, **(headers or {})}
+        )
 
 
 class SiteServer(ThreadingHTTPServer):

@@ -10,18 +10,19 @@ import gzip
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from .. import iris, leftovers
+from .. import leftovers
 from ..errors import UsageError
-from ..export import jsonld_text, ntriples_lines, turtle_text
-from ..vocab import CITO, FABIO
+from ..map import iris
+from ..map.vocab import CITO, FABIO
+from ..serialize.export import jsonld_text, ntriples_lines, turtle_text
 from .data import SiteData, load_site_data
 from .describe import as_graph, cbd
 from .html import page
@@ -244,7 +245,12 @@ def _write_site(tmp: Path, graph: Graph, base: str, data: SiteData, resources: d
     for rel, content, media, comp in (
         (f"{DUMP_STEM}.ttl", turtle_text(graph).encode("utf-8"), "text/turtle", None),
         (f"{DUMP_STEM}.nt", nt, "application/n-triples", None),
-        (f"{DUMP_STEM}.nt.gz", gzip.compress(nt, compresslevel=9, mtime=0), "application/n-triples", "application/gzip"),
+        (
+            f"{DUMP_STEM}.nt.gz",
+            gzip.compress(nt, compresslevel=9, mtime=0),
+            "application/n-triples",
+            "application/gzip",
+        ),
         (f"{DUMP_STEM}.jsonld", jsonld_text(graph).encode("utf-8"), "application/ld+json", None),
     ):
         size = _write(rel, content)
@@ -255,7 +261,9 @@ def _write_site(tmp: Path, graph: Graph, base: str, data: SiteData, resources: d
         "citations": len(set(graph.subjects(RDF.type, CITO.Citation))),
         "triples": len(graph),
     }
-    dump_links = [(d.url[len(base):], f"Whole graph: {d.url.rsplit('/', 1)[-1]} ({d.byte_size:,} bytes)") for d in dumps]
+    dump_links = [
+        (d.url[len(base) :], f"Whole graph: {d.url.rsplit('/', 1)[-1]} ({d.byte_size:,} bytes)") for d in dumps
+    ]
     _write("index.html", page(title=title, body=home_page(data, links, counts, dump_links, title), here="",
                                    site_name=title, scripts=("assets/search.js",)))
     for key, (name, _) in SORTS.items():

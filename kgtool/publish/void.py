@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from ..export import turtle_text
-from ..terms import TurtleTerms, sort_key
-from ..vocab import PREFIXES
+from ..map.vocab import PREFIXES
+from ..serialize.export import turtle_text
+from ..serialize.terms import TurtleTerms, sort_key
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -111,7 +111,9 @@ def description(
     add((ds, VOID.properties, _int(len(stats.properties))))
     for ex in examples:
         add((ds, VOID.exampleResource, ex))
-    used = sorted({ns for ns in PREFIXES.values() if any(str(k).startswith(ns) for k in [*stats.classes, *stats.properties])})
+    used = sorted(
+        {ns for ns in PREFIXES.values() if any(str(k).startswith(ns) for k in [*stats.classes, *stats.properties])}
+    )
     for ns in used:
         add((ds, VOID.vocabulary, URIRef(ns)))
     fmt = TurtleTerms(VOID_PREFIXES)

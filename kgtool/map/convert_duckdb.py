@@ -1,0 +1,160 @@
+"""The DuckDB engine of ``kgtool convert``: embedded, bounded memory, spills to a scratch folder."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ..errors import InputError, KgtoolError, UsageError
+
+_BATCH_ROWS = 1 << 13  # rows of lines per Arrow batch: ~8 MB (the writer queues a few)
+_LINE = re.compile(r"\bLine: (\d+)|\bline (\d+)", re.IGNORECASE)
+
+
+#: The longest CSV row read. Said explicitly: with its default, DuckDB 2.0 silently drops a last
+#: row longer than its read buffer (~32 MB) instead of failing.
+MAX_LINE = 8 << 20
+
+class DuckDBEngine:
+    range_rows = 1 << 16  # citations written per query (about 60 MB of lines)
+
+    def __init__(self, scratch: Path, memory_limit: str, threads: int | None):
+        # A database file in the scratch folder: tables leave memory when the buffer pool is full.
+        self.con = duckdb.connect(str(scratch / "convert.duckdb"))
+        try:
+            self.con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
+            self.con.execute(f"SET temp_directory = '{_quote(str(scratch))}'")
+            if threads:
+                self.con.execute(f"SET threads = {int(threads)}")
+            self.con.execute("SET enable_progress_bar = false")
+            # Order comes from ORDER BY where it matters (ordered=True); elsewhere DuckDB may spill freely.
+            self.con.execute("SET preserve_insertion_order = false")
+        except duckdb.Error as e:
+            self.con.close()
+            raise UsageError(f"cannot set up DuckDB: {_first_line(e)}") from None
+
+    def load_csv(self, table: str, path: Path, names: list[str], compressed: bool, source: str) -> None:
+        columns = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
+        sql = (
+            f"CREATE TABLE {table}_t AS SELECT * FROM read_csv('{_quote(str(path))}', header = true, "
+            f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
+            f"strict_mode = true, null_padding = false, max_line_size = {MAX_LINE}, "
+            f"compression = '{'gzip' if compressed else 'none'}')"
+        )
+        try:
+            self._ordered(True)  # the file's row order becomes rowid
+            self.con.execute(sql)
+            self._ordered(False)
+        except duckdb.Error as e:
+            msg = _first_line(e)
+            m = _LINE.search(str(e))
+            line = int(next(g for g in m.groups() if g)) if m else None
+            raise InputError(f"bad CSV: {msg}", source=source, line=line) from None
+        self.con.execute(f"CREATE VIEW {table} AS SELECT rowid AS rn, * FROM {table}_t")
+
+    def load_rows(self, table: str, columns: dict[str, tuple[str, list]]) -> None:
+        types = {"VARCHAR": pa.string(), "VARCHAR[]": pa.list_(pa.string()), "BOOLEAN": pa.bool_(),
+                 "BIGINT": pa.int64()}
+        data = pa.table({k: pa.array(v, type=types[t]) for k, (t, v) in columns.items()})
+        self.con.register("_incoming", data)
+        try:
+            exists = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[
+                0
+            ]
+            if exists:
+                self.con.execute(f"INSERT INTO {table} SELECT * FROM _incoming")
+            else:
+                self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    def create(self, table: str, sql: str, ordered: bool = False) -> None:
+        self._ordered(ordered)
+        try:
+            self._run(f"CREATE TABLE {table} AS {sql}")
+        finally:
+            self._ordered(False)
+
+    def _ordered(self, on: bool) -> None:
+        self.con.execute(f"SET preserve_insertion_order = {'true' if on else 'false'}")
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self._run(sql).fetchall()
+
+    def batches(self, sql: str, size: int) -> Iterator[list]:
+        """The first column of a query's rows, ``size`` at a time (from a second connection, so that
+        tables can be written meanwhile)."""
+        cur = self.con.cursor()
+        try:
+            cur.execute(sql)
+            while rows := cur.fetchmany(size):
+                yield [r[0] for r in rows]
+        finally:
+            cur.close()
+
+    def lines(self, sql: str) -> Iterator[bytes]:
+        """The query's one text column, as the bytes of its values one after another (in the
+        order of an ORDER BY, else of the table's storage)."""
+        self._ordered(True)
+        try:
+            reader = self.con.sql(sql).to_arrow_reader(_BATCH_ROWS)
+        except duckdb.OutOfMemoryException as e:
+            raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
+        for batch in reader:
+            yield _concat(batch.column(0))
+
+    def sha256_hex(self, expr: str) -> str:
+        return f"sha256({expr})"
+
+    def explode(self, expr: str) -> str:
+        return f"unnest({expr})"
+
+    def first_by(self, expr: str, order: str) -> str:
+        return f"arg_min({expr}, {order})"
+
+    def matches(self, expr: str, pattern: str) -> str:
+        return f"regexp_matches({expr}, {pattern})"
+
+    def text(self, value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _run(self, sql: str) -> duckdb.DuckDBPyConnection:
+        try:
+            return self.con.execute(sql)
+        except duckdb.OutOfMemoryException as e:
+            raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
+        except duckdb.IOException as e:
+            raise KgtoolError(f"DuckDB could not read or spill: {_first_line(e)}") from None
+
+
+def _concat(arr: pa.Array) -> bytes:
+    """The values of a string array, concatenated (its data buffer between the first and last offset)."""
+    if arr.type not in (pa.string(), pa.large_string()):
+        arr = arr.cast(pa.large_string())
+    fmt = "i" if arr.type == pa.string() else "q"
+    _, offsets, data = arr.buffers()
+    offs = memoryview(offsets).cast(fmt)
+    if data is None:
+        return b""
+    return memoryview(data)[offs[arr.offset]:offs[arr.offset + len(arr)]].tobytes()
+
+
+def _size(limit: str) -> str:
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*([KMGT]i?B|B)?\s*", limit, re.IGNORECASE):
+        raise UsageError(f"--memory-limit takes a size such as 512MB or 2GB, got {limit!r}")
+    return limit.strip()
+
+
+def _quote(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -1,0 +1,391 @@
+"""Validate RDF of any size with SHACL shapes compiled to SQL, run by DuckDB (see shacl_sql.py).
+
+The triples are loaded into an in-memory DuckDB database (spilling to a temporary folder; N-Triples and
+N-Quads, gzipped or not, are read by DuckDB itself; other syntaxes are parsed by pyoxigraph
+and written as N-Triples first), every shape's queries fill a results table there, and only
+the counts, the grouped results with their first examples (and, when asked, every result)
+come back into Python. DuckDB spills to disk beyond its memory limit.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from ..errors import InputError, UsageError
+from ..progress import Report as ProgressReport
+from ..progress import quiet
+from ..read.rdf_lines import _LINE, expand_inputs, file_kind
+from ..read.rdfload import iter_quads
+from .shacl import (
+    EXAMPLES_PER_GROUP,
+    Report,
+    Result,
+    _path_text,
+    _short,
+    load_shapes,
+    report_formatter,
+    severity_name,
+    severity_rank,
+)
+from .shacl_sql import MACROS, Compiled, ShapeCompiler
+
+_IRI = r"<[^>]*>"
+_BN = r"_:[^\s]+"
+_LIT = r'"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?'
+LINE_RE = rf"^\s*({_IRI}|{_BN})\s+({_IRI})\s+({_IRI}|{_BN}|{_LIT})\s*(?:(?:{_IRI}|{_BN})\s*)?\.\s*(?:#.*)?$"
+_SKIP_RE = r"^\s*(#.*)?$"
+#: DuckDB's memory limit: with the Python process this keeps the peak under 1 GB.
+MEMORY_LIMIT = "600MB"
+
+
+def term_from_nt(text: str) -> Any:
+    """An rdflib term from N-Triples text (the lexical form kept as written)."""
+    if text.startswith("<"):
+        return URIRef(text[1:-1])
+    if text.startswith("_:"):
+        return BNode(text[2:])
+    end = text.rindex('"')
+    body = _unescape(text[1:end])
+    suffix = text[end + 1:]
+    if suffix.startswith("@"):
+        return Literal(body, lang=suffix[1:])
+    if suffix.startswith("^^<"):
+        return Literal(body, datatype=URIRef(suffix[3:-1]), normalize=False)
+    return Literal(body)
+
+
+_ESC = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(body: str) -> str:
+    if "\\" not in body:
+        return body
+    return _ESC.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if (m.group(1) or m.group(2))
+                    else _ECHARS.get(m.group(3), m.group(3)), body)
+
+
+def compile_shapes(shapes: Graph) -> Compiled:
+    """The SQL for these shapes; raises UsageError naming what the DuckDB engine cannot check."""
+    return ShapeCompiler(shapes).compile()
+
+
+class _Database:
+    """An in-memory DuckDB database spilling to a temporary folder, removed on exit."""
+
+    def __init__(self, tmp_dir: str | Path | None = None, memory_limit: str = MEMORY_LIMIT):
+        import duckdb
+
+        self.tmp = Path(tempfile.mkdtemp(prefix=".kgtool-validate-", dir=tmp_dir))
+        self.con = duckdb.connect(":memory:")  # spills to temp_directory beyond memory_limit
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET temp_directory = '{self.tmp / 'spill'}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        for m in MACROS:
+            self.con.execute(m)
+        self.con.execute("CREATE TABLE t (s VARCHAR, p VARCHAR, o VARCHAR)")
+
+    def __enter__(self) -> _Database:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _load_lines(db: _Database, path: Path, name: str, file_no: int, relabel: bool) -> int:
+    """Load an N-Triples/N-Quads file (gzip or not); a bad line is an InputError naming it."""
+    import duckdb
+
+    src = (f"read_csv({_sql_str(str(path))}, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='', "
+           f"header=false, auto_detect=false, compression='{'gzip' if _is_gzip(path) else 'none'}', "
+           "max_line_size=8388608, strict_mode=false)")
+    bn = (
+        (lambda c: f"CASE WHEN {c}[1] = '_' THEN '_:f{file_no}_' || {c}[3:] ELSE {c} END") if relabel else (lambda c: c)
+    )
+    sql = (
+        f"INSERT INTO t SELECT {bn('m.s')}, m.p, {bn('m.o')} FROM (SELECT regexp_extract(line, {_sql_str(LINE_RE)}, "
+        f"['s', 'p', 'o']) AS m FROM {src} WHERE line IS NOT NULL AND NOT regexp_matches(line, {_sql_str(_SKIP_RE)}))"
+    )
+    before = db.con.execute("SELECT count(*) FROM t").fetchone()[0]
+    try:
+        db.con.execute(sql)
+    except duckdb.Error as e:
+        raise InputError(f"cannot read ({' '.join(str(e).split())[:200]})", source=name) from None
+    if db.con.execute("SELECT count(*) FROM t WHERE s = ''").fetchone()[0]:
+        raise _bad_line(path, name)
+    return db.con.execute("SELECT count(*) FROM t").fetchone()[0] - before
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _bad_line(path: Path, name: str) -> InputError:
+    import gzip
+
+    opener = gzip.open if _is_gzip(path) else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="\n") as fh:
+        for n, line in enumerate(fh, start=1):
+            line = line.rstrip("\n").rstrip("\r")
+            if not re.match(_SKIP_RE, line) and not _LINE.match(line):
+                return InputError("not an N-Triples/N-Quads line", source=name, line=n)
+    return InputError("not an N-Triples/N-Quads line", source=name)
+
+
+def _load_parsed(db: _Database, path: Path, kind: str, file_no: int, relabel: bool,
+                 input_format: str | None) -> int:
+    """Read another syntax with the one strict reader (rdfload) into an N-Triples file, then load that."""
+    import pyoxigraph as ox
+
+    out = db.tmp / f"parsed-{file_no}.nt"
+    try:
+        with open(out, "wb") as fh:
+            ox.serialize((q.triple for q in iter_quads(path, input_format)), fh, format=ox.RdfFormat.N_TRIPLES)
+    except OSError as e:
+        raise InputError(f"cannot write the scratch copy ({e.strerror or e})", source=str(path)) from None
+    n = _load_lines(db, out, str(path), file_no, relabel)
+    out.unlink()
+    return n
+
+
+def load_triples(db: _Database, files: list[Path], input_format: str | None, progress: ProgressReport) -> int:
+    total = 0
+    # Blank node labels are shared across the files of one validation (as across the parts of a
+    # split export), except in syntaxes pyoxigraph parses: it gives each file its own.
+    relabel = False
+    for i, f in enumerate(files):
+        kind = file_kind(f, input_format)
+        if kind in ("nt", "nq"):
+            # DuckDB splits lines with a regex; the one strict reader checks them first (bad
+            # escapes, relative or invalid IRIs: one line naming file, line and column).
+            deque(iter_quads(f, input_format), maxlen=0)
+            total += _load_lines(db, f, str(f), i, relabel)
+        else:
+            total += _load_parsed(db, f, kind, i, relabel, input_format)
+        progress(f"validating: loaded {f.name} ({total:,} triples so far)")
+    return total
+
+
+def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, triples: int) -> Report:
+    """Run the compiled queries over the loaded triples and build the report."""
+    con = db.con
+    con.execute("CREATE TABLE results (focus VARCHAR, value VARCHAR, path VARCHAR, k INTEGER)")
+    for sql in compiled.setup:
+        con.execute(sql)
+    for sql in compiled.queries:
+        con.execute(f"INSERT INTO results {sql}")
+    fmt = report_formatter()
+    static: dict[tuple[int, str | None], tuple[str, str | None, str, str, str]] = {}
+
+    def parts(k: int, path: str | None) -> tuple[str, str | None, str, str, str]:
+        got = static.get((k, path))
+        if got is None:
+            c = compiled.constraints[k]
+            sev = severity_name(c.severity, fmt)
+            shape = (_short(c.shape, fmt) if isinstance(c.shape, URIRef) else None) or "(anonymous shape)"
+            path_node = term_from_nt(path) if path is not None else c.path
+            path_text = _path_text(shapes, path_node, fmt) if path_node is not None else None
+            comp = str(c.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+            msgs = sorted(str(m) for m in c.messages)
+            got = static[(k, path)] = (
+                sev,
+                path_text,
+                shape,
+                comp,
+                msgs[0] if msgs else c.default_message or _default_message(comp),
+            )
+        return got
+
+    counts: dict[str, int] = {}
+    groups: dict[tuple, list] = {}
+    for k, path, n in con.execute("SELECT k, path, count(*) FROM results GROUP BY k, path").fetchall():
+        sev, path_text, shape, comp, msg = parts(k, path)
+        counts[sev] = counts.get(sev, 0) + n
+        groups.setdefault((sev, shape, path_text or "", comp, msg), [0, []])[0] += n
+    examples = con.execute(
+        f"SELECT k, path, focus, value FROM (SELECT *, row_number() OVER (PARTITION BY k, path ORDER BY focus, value) "
+        f"AS rn FROM results) WHERE rn <= {EXAMPLES_PER_GROUP}").fetchall()
+    for k, path, focus, value in examples:
+        sev, path_text, shape, comp, msg = parts(k, path)
+        value_text = _short(term_from_nt(value), fmt) if value is not None else None
+        groups[(sev, shape, path_text or "", comp, msg)][1].append((str(term_from_nt(focus)), value_text or ""))
+    grouped = []
+    for (sev, shape, path_text, comp, msg), (n, ex) in sorted(
+        groups.items(), key=lambda kv: (severity_rank(kv[0][0]), kv[0])
+    ):
+        ex = sorted(set(ex))[:EXAMPLES_PER_GROUP]
+        grouped.append({"severity": sev, "shape": shape, "path": path_text or None, "constraint": comp,
+                        "message": msg, "count": n, "examples": [{"focus": f, "value": v or None} for f, v in ex]})
+    conforms = not counts
+    results: list[Result] = []
+    graph = None
+    if collect:
+        graph = Graph()
+        graph.bind("sh", SH)
+        report = BNode()
+        graph.add((report, RDF.type, SH.ValidationReport))
+        graph.add((report, SH.conforms, Literal(conforms)))
+        for focus, value, path, k in con.execute(
+            "SELECT focus, value, path, k FROM results ORDER BY k, focus, value, path"
+        ).fetchall():
+            sev, path_text, shape, comp, msg = parts(k, path)
+            c = compiled.constraints[k]
+            focus_t = term_from_nt(focus)
+            value_t = term_from_nt(value) if value is not None else None
+            results.append(Result(sev, str(focus_t), path_text, _short(value_t, fmt) if value_t is not None else None,
+                                  shape, comp, msg))
+            r = BNode()
+            graph.add((report, SH.result, r))
+            graph.add((r, RDF.type, SH.ValidationResult))
+            graph.add((r, SH.focusNode, focus_t))
+            graph.add((r, SH.resultSeverity, c.severity))
+            graph.add((r, SH.sourceShape, c.shape))
+            graph.add((r, SH.sourceConstraintComponent, c.component))
+            if value_t is not None:
+                graph.add((r, SH.value, value_t))
+            for m in c.messages:
+                graph.add((r, SH.resultMessage, m))
+            path_node = term_from_nt(path) if path is not None else c.path
+            if path_node is not None:
+                graph.add((r, SH.resultPath, path_node))
+                if isinstance(path_node, BNode):
+                    _copy_bnode(shapes, path_node, graph)
+            if isinstance(c.shape, BNode):
+                _copy_bnode(shapes, c.shape, graph, only={SH.path})
+        results.sort(key=lambda r: (severity_rank(r.severity), r.severity, r.shape, r.focus))
+    return Report(conforms=conforms, results=results, graph=graph, counts=counts, grouped=grouped, engine="duckdb")
+
+
+def _default_message(component: str) -> str:
+    return f"the value does not satisfy sh:{component[0].lower()}{component[1:]}"
+
+
+def _copy_bnode(src: Graph, node: BNode, dst: Graph, depth: int = 0, only: set | None = None) -> None:
+    if depth > 16:
+        return
+    for p, o in src.predicate_objects(node):
+        if only is not None and p not in only:
+            continue
+        dst.add((node, p, o))
+        if isinstance(o, BNode):
+            _copy_bnode(src, o, dst, depth + 1)
+
+
+def validate_files(paths: Iterable[str | Path], shapes: Graph, *, collect: bool = False,
+                   progress: ProgressReport = quiet, input_format: str | None = None,
+                   tmp_dir: str | Path | None = None) -> Report:
+    """Validate RDF files (or folders of them) against ``shapes`` with DuckDB; see module doc.
+
+    ``collect`` keeps every result (Report.results and the results graph); otherwise the report
+    holds counts and grouped results with their first examples.
+    """
+    compiled = compile_shapes(shapes)  # refuses unsupported shapes before any work
+    files = expand_inputs(list(paths))
+    for f in files:
+        file_kind(f, input_format)  # an unknown suffix fails before any work
+    with _Database(tmp_dir) as db:
+        triples = load_triples(db, files, input_format, progress)
+        progress(f"validating: {triples:,} triples loaded; checking {len(compiled.constraints)} constraints")
+        report = run(db, compiled, collect=collect, shapes=shapes, triples=triples)
+    progress(f"validating: done, {sum((report.counts or {}).values()):,} results")
+    return report
+
+
+def validate_graph_sql(graph: Graph, shapes: Graph | None = None, *, collect: bool = True,
+                       tmp_dir: str | Path | None = None) -> Report:
+    """Validate an in-memory graph with the DuckDB engine (for builds too large for pySHACL)."""
+    shapes = shapes if shapes is not None else load_shapes()
+    compiled = compile_shapes(shapes)
+    with _Database(tmp_dir) as db:
+        path = db.tmp / "graph.nt"
+        from ..serialize.terms import nt_term
+
+        with open(path, "w", encoding="utf-8") as fh:
+            for s, p, o in graph:
+                fh.write(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n")
+        n = _load_lines(db, path, "graph", 0, False)
+        return run(db, compiled, collect=collect, shapes=shapes, triples=n)
+
+
+#: Graphs built in memory with more triples than this are validated by DuckDB (see
+#: docs/validation.md for the measurement behind it).
+BUILD_DUCKDB_TRIPLES = 2_000
+
+
+def validate_built_graph(graph: Graph, *, progress: ProgressReport = quiet) -> Report:
+    """Validate a graph a build made against kgtool's shapes: pySHACL when small, else DuckDB."""
+    from .shacl import validate_graph
+
+    if len(graph) > BUILD_DUCKDB_TRIPLES:
+        progress(f"validating {len(graph):,} triples against the SHACL shapes (DuckDB)")
+        return validate_graph_sql(graph)
+    progress(f"validating {len(graph):,} triples against the SHACL shapes (pySHACL)")
+    return validate_graph(graph)
+
+
+# -- choosing an engine ------------------------------------------------------------------------
+ENGINES = ("auto", "pyshacl", "duckdb")
+#: Above this much data (gzip counted at 5x), "auto" uses DuckDB instead of pySHACL.
+DUCKDB_THRESHOLD = 256 << 10
+
+
+def choose_engine(paths: Iterable[str | Path], engine: str = "auto") -> str:
+    """'pyshacl' or 'duckdb' for these inputs: folders and large inputs go to DuckDB."""
+    if engine not in ENGINES:
+        raise UsageError(f"unknown validation engine {engine!r} (choose from: {', '.join(ENGINES)})")
+    paths = [str(p) for p in paths]
+    if engine != "auto":
+        if engine == "duckdb" and "-" in paths:
+            raise UsageError("the DuckDB engine reads files, not stdin ('-'); use --engine pyshacl")
+        return engine
+    if "-" in paths:
+        return "pyshacl"
+    size = 0
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            return "duckdb"
+        if p.is_file():
+            size += p.stat().st_size * (5 if p.name.lower().endswith(".gz") else 1)
+    return "duckdb" if size > DUCKDB_THRESHOLD else "pyshacl"
+
+
+def validate_paths(paths: Iterable[str | Path], shapes_path: str | Path | None = None, *, engine: str = "auto",
+                   input_format: str | None = None, collect: bool = False,
+                   progress: ProgressReport = quiet) -> Report:
+    """Validate files or folders with pySHACL (small inputs) or DuckDB (large ones, folders).
+
+    Both give the same Report model (counts, groups; all results and the results graph when
+    ``collect`` or with pySHACL); see choose_engine.
+    """
+    import warnings
+
+    from .shacl import quiet_logs, validate_graph
+
+    paths = list(paths)
+    with warnings.catch_warnings(), quiet_logs():
+        warnings.simplefilter("ignore")  # rdflib on ill-formed literals; the report names them
+        shapes = load_shapes(shapes_path)
+        if choose_engine(paths, engine) == "pyshacl":
+            from ..read.rdfload import load_graph
+
+            graph = load_graph([p if str(p) == "-" else f for p in paths
+                                for f in ([p] if str(p) == "-" else expand_inputs([p]))], input_format)
+            progress(f"validating {len(graph):,} triples with pySHACL")
+            return validate_graph(graph, shapes)
+        return validate_files(paths, shapes, collect=collect, progress=progress, input_format=input_format)
