@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from .. import leftovers
 from ..errors import InputError, KgtoolError, UsageError
@@ -293,41 +293,22 @@ class _Job:
                                      "arxiv": ("VARCHAR", arxivs), "extras": ("VARCHAR[]", extras)})
             done += len(fields)
             meter.update(done, None, done)
-        lookups = (("creation", creation_literal, opencitations.parse_creation),
-                   ("timespan", duration_literal, opencitations.parse_timespan))
-        for field, literal, parse in lookups:
-            raw = [v for (v,) in eng.rows(f"SELECT DISTINCT {c(field)} FROM raw")]
-            texts = []
-            for v in raw:
-                try:
-                    value = parse(opencitations._value(v, name, field), name, field)
-                except InputError:
-                    self._raise_row(f"{c(field)} = {eng.text(v)}", col)
-                texts.append(self.encoder.term(literal(value)) if value else None)
+        for field, literal, parse in (("creation", creation_literal, opencitations.parse_creation),
+                                      ("timespan", duration_literal, opencitations.parse_timespan)):
+            raw, values = self._parse_distinct(f"SELECT DISTINCT {c(field)} FROM raw", field, parse,
+                                               lambda v, f=field: f"{c(f)} = {eng.text(v)}", col)
+            texts = [self.encoder.term(literal(v)) if v else None for v in values]
             eng.load_rows(f"lk_{field}", {"raw": ("VARCHAR", raw), "t": ("VARCHAR", texts)})
-        flags = [
-            v
-            for (v,) in eng.rows(
-                f"SELECT DISTINCT {c('journal_sc')} FROM raw UNION SELECT DISTINCT {c('author_sc')} FROM raw"
-            )
-        ]
-        values = []
-        for v in flags:
-            try:
-                values.append(opencitations.parse_flag(opencitations._value(v, name, "flag"), name, "flag"))
-            except InputError:
-                self._raise_row(f"{c('journal_sc')} = {eng.text(v)} OR {c('author_sc')} = {eng.text(v)}", col)
+        flags, values = self._parse_distinct(
+            f"SELECT DISTINCT {c('journal_sc')} FROM raw UNION SELECT DISTINCT {c('author_sc')} FROM raw",
+            "flag", opencitations.parse_flag,
+            lambda v: f"{c('journal_sc')} = {eng.text(v)} OR {c('author_sc')} = {eng.text(v)}", col)
         eng.load_rows("lk_flag", {"raw": ("VARCHAR", flags), "v": ("BOOLEAN", values)})
         # An OCI as the parser's pattern reads it; any other non-empty value goes through the parser.
         pattern = eng.text("(?i)" + opencitations.OCI.pattern)
-        odd = [v for (v,) in eng.rows(f"SELECT DISTINCT {c('oci')} FROM raw WHERE {c('oci')} <> '' "
-                                      f"AND NOT {eng.matches(c('oci'), pattern)}")]
-        fixed = []
-        for v in odd:
-            try:
-                fixed.append(opencitations.parse_oci(opencitations._value(v, name, "oci"), name, "oci"))
-            except InputError:
-                self._raise_row(f"{c('oci')} = {eng.text(v)}", col)
+        odd, fixed = self._parse_distinct(
+            f"SELECT DISTINCT {c('oci')} FROM raw WHERE {c('oci')} <> '' AND NOT {eng.matches(c('oci'), pattern)}",
+            "oci", opencitations.parse_oci, lambda v: f"{c('oci')} = {eng.text(v)}", col)
         eng.load_rows("lk_oci", {"raw": ("VARCHAR", odd), "oci": ("VARCHAR", fixed)})
         self.progress("joining rows to their works")
         selects = []
@@ -353,6 +334,19 @@ class _Job:
             JOIN lk_creation cr ON cr.raw = {c('creation')} JOIN lk_timespan ts ON ts.raw = {c('timespan')}
             JOIN lk_flag fa ON fa.raw = {c('author_sc')} JOIN lk_flag fj ON fj.raw = {c('journal_sc')}""")
         return records
+
+    def _parse_distinct(self, sql: str, field: str, parse: Callable[[str, str, str], Any],
+                        where: Callable[[str], str], col: dict[str, str | None]) -> tuple[list[str], list[Any]]:
+        """The distinct values ``sql`` selects, each read by the source's own parser; a value it
+        refuses is reported through its first row (``where`` selects the rows holding it)."""
+        raw = [v for (v,) in self.eng.rows(sql)]
+        parsed = []
+        for v in raw:
+            try:
+                parsed.append(parse(opencitations._value(v, self.name, field), self.name, field))
+            except InputError:
+                self._raise_row(where(v), col)
+        return raw, parsed
 
     def _raise_row(self, where: str, col: dict[str, str | None]) -> None:
         """Re-read the first row matching ``where`` through the parser, which names the problem."""
