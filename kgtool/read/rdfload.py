@@ -93,6 +93,27 @@ def rdf_format(path: str | Path, explicit: str | None = None) -> str:
         ) from None
 
 
+def expand_inputs(paths: list[str | Path]) -> list[Path]:
+    """Files named, and the RDF files inside folders named (sorted, hidden files skipped)."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                and f.name.lower().removesuffix(".gz").endswith(tuple(PARSERS))
+            )
+            if not found:
+                raise InputError("no RDF files (.nt .nq .ttl ..., optionally .gz) in this folder", source=str(p))
+            out.extend(found)
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise InputError("no such file or folder", source=str(p))
+    return out
+
+
 def oxigraph_format(parser: str):
     """The pyoxigraph RdfFormat for one of the format names above."""
     import pyoxigraph as ox

@@ -23,8 +23,7 @@ from rdflib.namespace import RDF, SH
 from ..errors import InputError, UsageError
 from ..progress import Report as ProgressReport
 from ..progress import quiet
-from ..read.rdf_lines import _LINE, expand_inputs, file_kind
-from ..read.rdfload import iter_quads
+from ..read.rdfload import expand_inputs, iter_quads, rdf_format
 from .shacl import (
     EXAMPLES_PER_GROUP,
     Report,
@@ -142,12 +141,12 @@ def _bad_line(path: Path, name: str) -> InputError:
     with opener(path, "rt", encoding="utf-8", errors="replace", newline="\n") as fh:
         for n, line in enumerate(fh, start=1):
             line = line.rstrip("\n").rstrip("\r")
-            if not re.match(_SKIP_RE, line) and not _LINE.match(line):
+            if not re.match(_SKIP_RE, line) and not re.match(LINE_RE, line):
                 return InputError("not an N-Triples/N-Quads line", source=name, line=n)
     return InputError("not an N-Triples/N-Quads line", source=name)
 
 
-def _load_parsed(db: _Database, path: Path, kind: str, file_no: int, relabel: bool,
+def _load_parsed(db: _Database, path: Path, file_no: int, relabel: bool,
                  input_format: str | None) -> int:
     """Read another syntax with the one strict reader (rdfload) into an N-Triples file, then load that."""
     import pyoxigraph as ox
@@ -169,14 +168,13 @@ def load_triples(db: _Database, files: list[Path], input_format: str | None, pro
     # split export), except in syntaxes pyoxigraph parses: it gives each file its own.
     relabel = False
     for i, f in enumerate(files):
-        kind = file_kind(f, input_format)
-        if kind in ("nt", "nq"):
+        if rdf_format(f, input_format) in ("nt", "nquads"):
             # DuckDB splits lines with a regex; the one strict reader checks them first (bad
             # escapes, relative or invalid IRIs: one line naming file, line and column).
             deque(iter_quads(f, input_format), maxlen=0)
             total += _load_lines(db, f, str(f), i, relabel)
         else:
-            total += _load_parsed(db, f, kind, i, relabel, input_format)
+            total += _load_parsed(db, f, i, relabel, input_format)
         progress(f"validating: loaded {f.name} ({total:,} triples so far)")
     return total
 
@@ -297,7 +295,7 @@ def validate_files(paths: Iterable[str | Path], shapes: Graph, *, collect: bool 
     compiled = compile_shapes(shapes)  # refuses unsupported shapes before any work
     files = expand_inputs(list(paths))
     for f in files:
-        file_kind(f, input_format)  # an unknown suffix fails before any work
+        rdf_format(f, input_format)  # an unknown suffix fails before any work
     with _Database(tmp_dir) as db:
         triples = load_triples(db, files, input_format, progress)
         progress(f"validating: {triples:,} triples loaded; checking {len(compiled.constraints)} constraints")
