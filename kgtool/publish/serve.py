@@ -256,7 +256,7 @@ class SiteServer(ThreadingHTTPServer):
         self._stop.set()
         super().server_close()
 
-    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def handle_error(self, request, client_address) -> None:
         """A client that goes away is normal; anything else is one line (KGTOOL_DEBUG=1: the traceback)."""
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):
@@ -286,6 +286,6 @@ def make_server(
         server = SiteServer((host, port), handler)
     except OSError as e:
         raise UsageError(f"cannot listen on {host}:{port}: {e.strerror}") from None
-    h, p = server.server_address[:2]
+    h, p = server.socket.getsockname()[:2]  # what server_address holds, typed as an address
     shown = f"[{h}]" if ":" in str(h) else h
     return server, f"http://{shown}:{p}{quote(mount, safe='/')}"
