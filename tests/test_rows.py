@@ -1,4 +1,4 @@
-"""Typed SELECT rows (kgtool.store.rows) read the same values from rdflib and the embedded store."""
+"""Typed query answers (kgtool.store.rows, engines.QueryResult): the same values from rdflib and the store."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from kgtool.errors import UsageError
 from kgtool.store.embedded import open_store
+from kgtool.store.engines import engine_for
 from kgtool.store.rows import select
 
 DATA = """
@@ -66,3 +67,15 @@ def test_required_readers_refuse_what_the_query_should_not_give(source):
 def test_select_takes_only_select_queries(source):
     with pytest.raises(UsageError, match="expected a SELECT query, got a ASK query"):
         select(source, "ASK { ?s ?p ?o }")
+
+
+def test_construct_ask_and_count_answers(source):
+    engine = engine_for(source)
+    built = engine.query("CONSTRUCT { ?s kg:position ?n } WHERE { ?s kg:position ?n FILTER(isIRI(?s)) }")
+    assert built.kind == "CONSTRUCT"
+    assert sorted((str(s), str(o)) for s, _, o in built.triples) == [
+        ("https://example.org/a", "3"), ("https://example.org/b", "three"),
+    ]
+    assert engine.query("ASK { ?s kg:note 'x' }").boolean is True
+    assert engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s kg:position ?p }").count() == 3
+    assert engine.triple_count() == 6

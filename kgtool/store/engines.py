@@ -58,7 +58,7 @@ class QueryResult:
         if result.type == "ASK":
             return cls("ASK", boolean=bool(result.askAnswer))
         if result.type in ("CONSTRUCT", "DESCRIBE"):
-            return cls("CONSTRUCT", triples=list(result.graph))  # type: ignore[arg-type]
+            return cls("CONSTRUCT", triples=list(result.graph) if result.graph is not None else [])
         variables = result.vars or []
         # The rows iterating the result gives (ResultRows of its non-empty bindings), typed.
         rows = [[b.get(v) for v in variables] for b in result.bindings if b]
