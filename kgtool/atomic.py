@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -28,7 +28,7 @@ def _make_folder(folder: Path) -> None:
         raise UsageError(f"{folder}: cannot create the output folder ({_reason(e)})") from None
 
 
-def write_files_atomically(targets: dict[Path, Callable[[IO[bytes]], None]]) -> None:
+def write_files_atomically(targets: Mapping[Path, Callable[[IO[bytes]], object]]) -> None:
     """Write every target to a temporary file beside it, then rename them all into place.
 
     If any writer fails, no target is touched and the temporary files are removed.
@@ -38,8 +38,8 @@ def write_files_atomically(targets: dict[Path, Callable[[IO[bytes]], None]]) -> 
         for target, writer in targets.items():
             _make_folder(target.parent)
             try:
-                fd, tmp = leftovers.mkstemp(f".{target.name}.", ".part", target.parent)
-                temps.append((Path(tmp), target))
+                fd, tmp_name = leftovers.mkstemp(f".{target.name}.", ".part", target.parent)
+                temps.append((Path(tmp_name), target))
                 with os.fdopen(fd, "wb") as fh:
                     writer(fh)
                     fh.flush()

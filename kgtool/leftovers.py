@@ -30,7 +30,13 @@ def _hold(path: str, fd: int | None = None) -> None:
     global _held
     if fcntl is None:
         return
-    _held = [(p, f) for p, f in _held if os.path.exists(p) or os.close(f)]  # forget removed ones
+    kept = []
+    for p, f in _held:  # forget removed ones
+        if os.path.exists(p):
+            kept.append((p, f))
+        else:
+            os.close(f)
+    _held = kept
     if fd is None:
         fd = os.open(path, os.O_RDONLY)
         _held.append((path, fd))

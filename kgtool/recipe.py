@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, overload
 
 from .errors import InputError
 from .map import iris
@@ -93,7 +93,7 @@ class _Reader:
         self.table = table
         self.used: set[str] = set()
 
-    def fail(self, key: str, message: str):
+    def fail(self, key: str, message: str) -> NoReturn:
         name = f"{self.where}.{key}" if self.where and key else (key or self.where)
         raise RecipeError(f"{name}: {message}", source=self.recipe)
 
@@ -136,18 +136,7 @@ def load_recipe(path: str | Path) -> Recipe:
     """Read and check a recipe (nothing else is read yet)."""
     p = Path(path)
     name = str(p)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", source=name) from None
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", source=name) from None
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("not valid UTF-8", source=name) from None
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"not valid TOML ({e})", source=name) from None
+    doc = _read_toml(p, name)
     here = p.resolve().parent
     top = _Reader(name, doc, "")
     recipe = Recipe(path=p, sources=[])
@@ -161,8 +150,40 @@ def load_recipe(path: str | Path) -> Recipe:
     if not recipe.name or "/" in recipe.name:
         top.fail("name", f"should be a file stem without '/', got {recipe.name!r}")
     recipe.validate = top.get("validate", bool, True)
+    _read_output(_Reader(name, top.get("output", dict, {}), "output"), here, recipe)
+    for where, table in _tables(top, "source"):
+        recipe.sources.append(_read_source(_Reader(name, table, where), here))
+    if not recipe.sources:
+        top.fail("source", "the recipe names no [[source]]")
+    _read_enrich(_Reader(name, top.get("enrich", dict, {}), "enrich"), recipe)
+    _read_http(_Reader(name, top.get("http", dict, {}), "http"), here, recipe)
+    for where, table in _tables(top, "store"):
+        r = _Reader(name, table, where)
+        graph = r.get("graph", str)
+        recipe.stores.append(StoreTarget((here / r.get("path", str, required=True)).resolve(), _iri(r, "graph", graph)))
+        r.done()
+    for where, table in _tables(top, "endpoint"):
+        recipe.endpoints.append(_read_endpoint(_Reader(name, table, where)))
+    top.done()
+    return recipe
 
-    out = _Reader(name, top.get("output", dict, {}), "output")
+
+def _read_toml(p: Path, name: str) -> dict[str, Any]:
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", source=name) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", source=name) from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("not valid UTF-8", source=name) from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"not valid TOML ({e})", source=name) from None
+
+
+def _read_output(out: _Reader, here: Path, recipe: Recipe) -> None:
     recipe.out = (here / out.get("folder", str, "exports")).resolve()
     recipe.formats = out.strings("formats", ("ttl", "nt"))
     from .serialize.export import parse_formats
@@ -173,32 +194,32 @@ def load_recipe(path: str | Path) -> Recipe:
         out.fail("formats", str(e))
     out.done()
 
-    for where, table in _tables(top, "source"):
-        r = _Reader(name, table, where)
-        file, dump, api = r.get("file", str), r.get("dump", str), r.get("api", str)
-        if sum(x is not None for x in (file, dump, api)) != 1:
-            r.fail("", "needs exactly one of file, dump or api")
-        if api is not None:
-            if api.lower() not in _APIS:
-                r.fail("api", f"should be one of {', '.join(_APIS)}, got {api!r}")
-            ident = r.get("id", str, required=True)
-            limit = r.get("limit", int)
-            if limit is not None and limit < 1:
-                r.fail("limit", f"should be at least 1, got {limit}")
-            recipe.sources.append(ApiSource(api.lower(), ident, r.get("citations", bool, False),
-                                            r.get("references", bool, False), limit))
-        else:
-            kind = r.get("kind", str)
-            if kind is not None:
-                kind = _KIND_ALIASES.get(kind.lower(), kind.lower())
-                if kind not in KINDS:
-                    r.fail("kind", f"should be one of {', '.join(KINDS)}, got {r.table['kind']!r}")
-            recipe.sources.append(FileSource((here / (file or dump)).resolve(), kind))
-        r.done()
-    if not recipe.sources:
-        top.fail("source", "the recipe names no [[source]]")
 
-    enrich = _Reader(name, top.get("enrich", dict, {}), "enrich")
+def _read_source(r: _Reader, here: Path) -> FileSource | ApiSource:
+    file, dump, api = r.get("file", str), r.get("dump", str), r.get("api", str)
+    if sum(x is not None for x in (file, dump, api)) != 1:
+        r.fail("", "needs exactly one of file, dump or api")
+    source: FileSource | ApiSource
+    if api is not None:
+        if api.lower() not in _APIS:
+            r.fail("api", f"should be one of {', '.join(_APIS)}, got {api!r}")
+        ident = r.get("id", str, required=True)
+        limit = r.get("limit", int)
+        if limit is not None and limit < 1:
+            r.fail("limit", f"should be at least 1, got {limit}")
+        source = ApiSource(api.lower(), ident, r.get("citations", bool, False), r.get("references", bool, False), limit)
+    else:
+        kind = r.get("kind", str)
+        if kind is not None:
+            kind = _KIND_ALIASES.get(kind.lower(), kind.lower())
+            if kind not in KINDS:
+                r.fail("kind", f"should be one of {', '.join(KINDS)}, got {r.table['kind']!r}")
+        source = FileSource((here / (file or dump)).resolve(), kind)
+    r.done()
+    return source
+
+
+def _read_enrich(enrich: _Reader, recipe: Recipe) -> None:
     recipe.enrich = enrich.strings("sources")
     threshold = enrich.get("match_threshold", (int, float))
     if threshold is not None:
@@ -207,7 +228,8 @@ def load_recipe(path: str | Path) -> Recipe:
         recipe.match_threshold = Decimal(str(threshold))
     enrich.done()
 
-    http = _Reader(name, top.get("http", dict, {}), "http")
+
+def _read_http(http: _Reader, here: Path, recipe: Recipe) -> None:
     mode = http.get("cache", str, "use")
     if mode not in ("use", "refresh", "off", "only"):
         http.fail("cache", f"should be use, refresh, off or only, got {mode!r}")
@@ -218,32 +240,28 @@ def load_recipe(path: str | Path) -> Recipe:
         recipe.http["cache_dir"] = here / cache_dir
     http.done()
 
-    for where, table in _tables(top, "store"):
-        r = _Reader(name, table, where)
-        graph = r.get("graph", str)
-        recipe.stores.append(StoreTarget((here / r.get("path", str, required=True)).resolve(), _iri(r, "graph", graph)))
-        r.done()
-    for where, table in _tables(top, "endpoint"):
-        r = _Reader(name, table, where)
-        url = r.get("url", str, required=True)
-        if not url.startswith(("http://", "https://")):
-            r.fail("url", f"should be an http(s) URL, got {url!r}")
-        from .push.endpoint import LAYOUTS
 
-        layout = r.get("layout", str, "oxigraph")
-        if layout not in LAYOUTS:
-            r.fail("layout", f"should be one of {', '.join(LAYOUTS)}, got {layout!r}")
-        chunk = r.get("chunk_size", int, 10_000)
-        if chunk < 1:
-            r.fail("chunk_size", f"should be at least 1, got {chunk}")
-        recipe.endpoints.append(
-            EndpointTarget(url, _iri(r, "graph", r.get("graph", str, required=True)), layout, chunk)
-        )
-        r.done()
-    top.done()
-    return recipe
+def _read_endpoint(r: _Reader) -> EndpointTarget:
+    url = r.get("url", str, required=True)
+    if not url.startswith(("http://", "https://")):
+        r.fail("url", f"should be an http(s) URL, got {url!r}")
+    from .push.endpoint import LAYOUTS
+
+    layout = r.get("layout", str, "oxigraph")
+    if layout not in LAYOUTS:
+        r.fail("layout", f"should be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    chunk = r.get("chunk_size", int, 10_000)
+    if chunk < 1:
+        r.fail("chunk_size", f"should be at least 1, got {chunk}")
+    target = EndpointTarget(url, _iri(r, "graph", r.get("graph", str, required=True)), layout, chunk)
+    r.done()
+    return target
 
 
+@overload
+def _iri(r: _Reader, key: str, value: str) -> str: ...
+@overload
+def _iri(r: _Reader, key: str, value: str | None) -> str | None: ...
 def _iri(r: _Reader, key: str, value: str | None) -> str | None:
     if value is None:
         return None
@@ -296,19 +314,20 @@ def run_recipe(path: str | Path, *, progress: Progress = _quiet) -> RecipeRun:
         from .push.sync import sync_store
         from .store.embedded import open_store
 
-        for t in recipe.stores:
-            with open_store(t.path, create=True) as store:
-                r = sync_store(store, export, t.graph, progress=progress)
-            lines.append(f"{r.action} store {t.path} <{r.graph}>: {r.removed} removed, {r.added} added, "
-                         f"{r.graph_triples} triples")
-    for t in recipe.endpoints:
+        for st in recipe.stores:
+            with open_store(st.path, create=True) as store:
+                sr = sync_store(store, export, st.graph, progress=progress)
+            lines.append(f"{sr.action} store {st.path} <{sr.graph}>: {sr.removed} removed, {sr.added} added, "
+                         f"{sr.graph_triples} triples")
+    for et in recipe.endpoints:
         from .push.endpoint import Endpoint
         from .push.sync import sync_push
 
-        ep = Endpoint.from_base(t.url, t.layout)
-        r = sync_push(export, ep, t.graph, chunk_size=t.chunk_size, progress=progress)
-        lines.append(f"{r.action} endpoint {t.url} <{r.graph}> (difference from the {r.base}): {r.removed} removed, "
-                     f"{r.added} added in {r.requests} requests ({r.bytes_sent} bytes); {r.graph_triples} triples")
+        ep = Endpoint.from_base(et.url, et.layout)
+        pr = sync_push(export, ep, et.graph, chunk_size=et.chunk_size, progress=progress)
+        lines.append(f"{pr.action} endpoint {et.url} <{pr.graph}> (difference from the {pr.base}): {pr.removed} "
+                     f"removed, {pr.added} added in {pr.requests} requests ({pr.bytes_sent} bytes); "
+                     f"{pr.graph_triples} triples")
     return RecipeRun(result, lines)
 
 

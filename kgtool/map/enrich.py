@@ -171,7 +171,7 @@ def enrich(
             progress(f"enrich {i}/{len(titles)}: {outcome.describe()}")
             if outcome.work is not None:
                 for name, d in decisions:
-                    if d.status == "matched":
+                    if d.status == "matched" and d.score is not None:  # a match always has its score
                         match = TitleMatch(outcome.work, name, d.score, d.matched_title or "")
                         result.bundles.append(
                             Bundle(source=source_info([responses[name]]), works=(outcome.work,), matches=(match,))

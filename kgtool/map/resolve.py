@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from .identifiers import normalize_title, work_key
 from .model import Bundle, Citation, Reception, SourceInfo, TitleMatch, Work
@@ -50,7 +51,7 @@ class Resolved:
 
 def merge_works(a: Work, b: Work) -> Work:
     """Fill a's empty fields from b; tuples are united in order."""
-    changes = {}
+    changes: dict[str, Any] = {}  # field name -> a value of that field's type
     for f in fields(Work):
         va, vb = getattr(a, f.name), getattr(b, f.name)
         if isinstance(va, tuple):
@@ -63,7 +64,7 @@ def merge_works(a: Work, b: Work) -> Work:
 
 
 def merge_citations(a: Citation, b: Citation) -> Citation:
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # field name -> a value of that field's type
     for f in fields(Citation):
         if f.name in ("citing", "cited"):
             continue
@@ -141,15 +142,15 @@ def _group_works(all_works: list[Work], notes: list[str]) -> _Groups:
     for w in all_works:
         k = key_of(w)
         for ident in identifiers_of(w):
-            scheme = groups.conflict(k, ident)
-            if scheme is None:
+            clash = groups.conflict(k, ident)
+            if clash is None:
                 groups.union(k, ident)
                 continue
-            values = tuple(sorted(groups.claimed(k, scheme) | groups.claimed(ident, scheme)))
+            values = tuple(sorted(groups.claimed(k, clash) | groups.claimed(ident, clash)))
             if (ident[0], ident[1], *values) not in seen_conflicts:
                 seen_conflicts.add((ident[0], ident[1], *values))
                 notes.append(
-                    f"identifier {ident[0]}:{ident[1]} links works with different {scheme} ids "
+                    f"identifier {ident[0]}:{ident[1]} links works with different {clash} ids "
                     f"({', '.join(values)}); kept as separate nodes"
                 )
     # Title-only works adopt the node of the one identified work with the same title.
@@ -171,6 +172,9 @@ def _group_works(all_works: list[Work], notes: list[str]) -> _Groups:
     return groups
 
 
+Sourced = tuple[SourceInfo, ...]  # the sources a merged record came from, in first-seen order
+
+
 def resolve(bundles: Iterable[Bundle]) -> Resolved:
     """Merge the bundles' works, citations, receptions and title matches into nodes."""
     bundles = list(bundles)
@@ -185,8 +189,20 @@ def resolve(bundles: Iterable[Bundle]) -> Resolved:
 
     notes: list[str] = []
     groups = _group_works([w for w, _ in all_works], notes)
+    records = _Records(groups, _merge_nodes(all_works, groups), notes)
+    for b in bundles:
+        records.add(b)
+    sources = tuple(dict.fromkeys(b.source for b in bundles))
+    return Resolved(
+        works=records.works, citations=records.citations, receptions=records.receptions, sources=sources,
+        notes=tuple(notes), matches=records.matches, citations_read=records.read,
+        citations_merged=records.merged, citations_dropped=records.dropped,
+    )
 
-    merged: dict[Key, tuple[Work, tuple[SourceInfo, ...]]] = {}
+
+def _merge_nodes(all_works: list[tuple[Work, SourceInfo]], groups: _Groups) -> dict[Key, tuple[Work, Sourced]]:
+    """Each group's merged work and its sources, by the group's root."""
+    merged: dict[Key, tuple[Work, Sourced]] = {}
     for w, src in all_works:
         root = groups.find(key_of(w))
         if root in merged:
@@ -194,50 +210,57 @@ def resolve(bundles: Iterable[Bundle]) -> Resolved:
             merged[root] = (merge_works(old, w), srcs if src in srcs else srcs + (src,))
         else:
             merged[root] = (w, (src,))
-    final = {root: key_of(w) for root, (w, _) in merged.items()}
-    works = {final[root]: entry for root, entry in merged.items()}
+    return merged
 
-    def canon(w: Work) -> Key:
-        return final[groups.find(key_of(w))]
 
-    citations: dict = {}
-    receptions: dict = {}
-    matches: dict = {}
-    read = merged = dropped = 0
-    for b in bundles:
+class _Records:
+    """The bundles' citations, receptions and title matches, moved onto the merged nodes."""
+
+    def __init__(self, groups: _Groups, merged: dict[Key, tuple[Work, Sourced]], notes: list[str]) -> None:
+        self.groups = groups
+        self.final = {root: key_of(w) for root, (w, _) in merged.items()}
+        self.works = {self.final[root]: entry for root, entry in merged.items()}
+        self.notes = notes
+        self.citations: dict[tuple[Key, Key], tuple[Citation, Sourced]] = {}
+        self.receptions: dict[Key, tuple[Reception, Sourced]] = {}
+        self.matches: dict[tuple[Key, str], tuple[TitleMatch, Sourced]] = {}
+        self.read = self.merged = self.dropped = 0
+
+    def canon(self, w: Work) -> Key:
+        return self.final[self.groups.find(key_of(w))]
+
+    def add(self, b: Bundle) -> None:
         for c in b.citations:
-            read += 1
-            ck = (canon(c.citing), canon(c.cited))
-            if ck[0] == ck[1]:
-                dropped += 1
-                notes.append(
-                    f"{b.source.name}: a citation from {_label(c.citing)} to {_label(c.cited)} "
-                    "joins one work to itself after merging; dropped"
-                )
-                continue
-            c = replace(c, citing=works[ck[0]][0], cited=works[ck[1]][0])
-            if ck in citations:
-                merged += 1
-                old, srcs = citations[ck]
-                citations[ck] = (merge_citations(old, c), srcs if b.source in srcs else srcs + (b.source,))
-            else:
-                citations[ck] = (c, (b.source,))
+            self._add_citation(b.source, c)
         for r in b.receptions:
-            rk = canon(r.work)
-            if rk not in receptions:
-                receptions[rk] = (replace(r, work=works[rk][0]), (b.source,))
+            rk = self.canon(r.work)
+            if rk not in self.receptions:
+                self.receptions[rk] = (replace(r, work=self.works[rk][0]), (b.source,))
             else:
-                notes.append(f"{b.source.name}: a second reception for {r.work.title!r}; the first is kept")
+                self.notes.append(f"{b.source.name}: a second reception for {r.work.title!r}; the first is kept")
         for m in b.matches:
-            mk = (canon(m.work), m.source)
-            if mk not in matches:
-                matches[mk] = (replace(m, work=works[mk[0]][0]), (b.source,))
-        notes.extend(b.notes)
-    sources = tuple(dict.fromkeys(b.source for b in bundles))
-    return Resolved(
-        works=works, citations=citations, receptions=receptions, sources=sources,
-        notes=tuple(notes), matches=matches, citations_read=read, citations_merged=merged, citations_dropped=dropped,
-    )
+            mk = (self.canon(m.work), m.source)
+            if mk not in self.matches:
+                self.matches[mk] = (replace(m, work=self.works[mk[0]][0]), (b.source,))
+        self.notes.extend(b.notes)
+
+    def _add_citation(self, source: SourceInfo, c: Citation) -> None:
+        self.read += 1
+        ck = (self.canon(c.citing), self.canon(c.cited))
+        if ck[0] == ck[1]:
+            self.dropped += 1
+            self.notes.append(
+                f"{source.name}: a citation from {_label(c.citing)} to {_label(c.cited)} "
+                "joins one work to itself after merging; dropped"
+            )
+            return
+        c = replace(c, citing=self.works[ck[0]][0], cited=self.works[ck[1]][0])
+        if ck in self.citations:
+            self.merged += 1
+            old, srcs = self.citations[ck]
+            self.citations[ck] = (merge_citations(old, c), srcs if source in srcs else srcs + (source,))
+        else:
+            self.citations[ck] = (c, (source,))
 
 
 def _label(w: Work) -> str:

@@ -6,14 +6,16 @@ cost stays linear in the size of the graph.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
+from rdflib.term import IdentifiedNode, Identifier, Node
 
 from ..resources import ontology_file
-from ..store.query import run_query
+from ..store.rows import select
 
 WORKS = """
 SELECT ?work ?title ?year ?doi ?arxiv ?venue ?abstract ?summary WHERE {
@@ -86,7 +88,7 @@ LABELS = "SELECT ?concept ?label WHERE { ?concept skos:prefLabel ?label }"
 class ShareRow:
     """One bar of a distribution chart."""
 
-    label: URIRef | None  # None for 'the rest' when only the top share is known
+    label: Identifier | None  # None for 'the rest' when only the top share is known
     share: Decimal | None
     count: int | None = None
 
@@ -100,9 +102,9 @@ class Distribution:
 
 @dataclass
 class Reception:
-    iri: URIRef | None  # None when the graph has no kg:Reception, only role labels
-    polarity: URIRef | None = None
-    role: URIRef | None = None
+    iri: IdentifiedNode | None  # None when the graph has no kg:Reception, only role labels
+    polarity: Identifier | None = None
+    role: Identifier | None = None
     role_share: Decimal | None = None
     roles: Distribution | None = None
     polarities: Distribution | None = None
@@ -112,15 +114,15 @@ class Reception:
 class CitingRef:
     """One work citing another, with the citation node when the graph has one."""
 
-    work: URIRef
-    citation: URIRef | None
+    work: Identifier
+    citation: Identifier | None
     representative: bool
     position: int | None
 
 
 @dataclass
 class WorkInfo:
-    iri: URIRef
+    iri: IdentifiedNode
     title: str | None = None
     year: str | None = None
     doi: str | None = None
@@ -140,94 +142,97 @@ class WorkInfo:
         return bool(self.citing)
 
 
+#: Works by their IRI (or blank node); looked up with any term a query gives.
+Works = dict[Node, WorkInfo]
+
+
 @dataclass
 class SiteData:
-    works: dict[URIRef, WorkInfo]
-    labels: dict[URIRef, str]
+    works: Works
+    labels: dict[Node, str]
 
-    def label(self, concept: URIRef | None) -> str:
+    def label(self, concept: Node | None) -> str:
         if concept is None:
             return ""
         return self.labels.get(concept) or str(concept).rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
-    def title(self, work: URIRef) -> str:
-        w = self.works.get(work)
-        return (w.title if w and w.title else None) or str(work)
+    def title(self, work: Node) -> str:
+        return labels_title(self.works, work)
 
 
-def _first(current, value):
+def _first(current: str | None, value: str | None) -> str | None:
     """Keep the smallest value seen, so that several values still give one stable answer."""
     if value is None:
         return current
-    v = str(value)
-    return v if current is None or v < current else current
-
-
-def _decimal(lit) -> Decimal | None:
-    if lit is None:
-        return None
-    try:
-        return Decimal(str(lit))
-    except ArithmeticError:
-        return None
-
-
-def _int(lit) -> int | None:
-    if lit is None:
-        return None
-    try:
-        return int(str(lit))
-    except ValueError:
-        return None
+    return value if current is None or value < current else current
 
 
 @lru_cache(maxsize=1)
-def _ontology_labels() -> dict[URIRef, str]:
+def _ontology_labels() -> dict[Node, str]:
     g = Graph().parse(ontology_file(), format="turtle")
-    return {row.concept: str(row.label) for row in run_query(g, LABELS)}
+    return {row.node("concept"): str(row["label"]) for row in select(g, LABELS)}
 
 
-def _author_key(person: URIRef, name: str | None) -> tuple:
+def _author_key(person: str, name: str | None) -> tuple[int, str, str]:
     # Authors without an ORCID are minted as {work}/author/{n}: that number is their order.
-    tail = str(person).rsplit("/author/", 1)
+    tail = person.rsplit("/author/", 1)
     pos = int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else 1 << 30
-    return (pos, name or "", str(person))
+    return (pos, name or "", person)
 
 
 def load_site_data(graph: Graph) -> SiteData:
     """Everything the work, hub and index pages show, from SPARQL over the graph."""
     labels = dict(_ontology_labels())
-    for row in run_query(graph, LABELS):  # the data may carry labels of its own
-        labels.setdefault(row.concept, str(row.label))
-    works: dict[URIRef, WorkInfo] = {}
-    for r in run_query(graph, WORKS):
-        w = works.setdefault(r.work, WorkInfo(iri=r.work))
-        w.title = _first(w.title, r.title)
-        w.year = _first(w.year, r.year)
-        w.doi = _first(w.doi, r.doi)
-        w.arxiv = _first(w.arxiv, r.arxiv)
-        w.venue = _first(w.venue, r.venue)
-        w.abstract = _first(w.abstract, r.abstract)
-        w.summary = _first(w.summary, r.summary)
+    for row in select(graph, LABELS):  # the data may carry labels of its own
+        labels.setdefault(row.node("concept"), str(row["label"]))
+    works = _load_works(graph)
+    _load_authors(graph, works)
+    _load_links(graph, works)
+    _load_citations(graph, works)
+    _load_receptions(graph, works)
+    return SiteData(works=works, labels=labels)
 
-    authors: dict[URIRef, set[tuple]] = {}
-    for r in run_query(graph, AUTHORS):
-        authors.setdefault(r.work, set()).add(_author_key(r.person, str(r.name) if r.name else None))
+
+def _load_works(graph: Graph) -> Works:
+    works: Works = {}
+    for r in select(graph, WORKS):
+        work = r.node("work")
+        w = works.setdefault(work, WorkInfo(iri=work))
+        w.title = _first(w.title, r.text("title"))
+        w.year = _first(w.year, r.text("year"))
+        w.doi = _first(w.doi, r.text("doi"))
+        w.arxiv = _first(w.arxiv, r.text("arxiv"))
+        w.venue = _first(w.venue, r.text("venue"))
+        w.abstract = _first(w.abstract, r.text("abstract"))
+        w.summary = _first(w.summary, r.text("summary"))
+    return works
+
+
+def _load_authors(graph: Graph, works: Works) -> None:
+    authors: dict[Identifier, set[tuple[int, str, str]]] = {}
+    for r in select(graph, AUTHORS):
+        name = r.term("name")
+        authors.setdefault(r.node("work"), set()).add(_author_key(str(r["person"]), str(name) if name else None))
     for work, keys in authors.items():
         works[work].authors = [k[1] or k[2] for k in sorted(keys)]
 
-    for r in run_query(graph, LINKS):
-        w = works[r.work]
-        (w.code if str(r.kind) == "code" else w.see_also).append(str(r.url))
+
+def _load_links(graph: Graph, works: Works) -> None:
+    for r in select(graph, LINKS):
+        w = works[r.node("work")]
+        (w.code if str(r["kind"]) == "code" else w.see_also).append(str(r["url"]))
     for w in works.values():
         w.code.sort()
         w.see_also.sort()
 
-    refs: dict[tuple[URIRef, URIRef], CitingRef] = {}
-    for r in run_query(graph, CITATIONS):
-        key = (r.citing, r.cited)
-        rep = isinstance(r.rep, Literal) and r.rep.toPython() is True
-        new = CitingRef(work=r.citing, citation=r.c, representative=rep, position=_int(r.pos))
+
+def _load_citations(graph: Graph, works: Works) -> None:
+    refs: dict[tuple[Identifier, Identifier], CitingRef] = {}
+    for r in select(graph, CITATIONS):
+        key = (r["citing"], r["cited"])
+        rep = r.term("rep")
+        representative = isinstance(rep, Literal) and rep.toPython() is True
+        new = CitingRef(work=key[0], citation=r.term("c"), representative=representative, position=r.integer("pos"))
         old = refs.get(key)
         if old is None or _ref_order(new) < _ref_order(old):
             refs[key] = new
@@ -240,44 +245,29 @@ def load_site_data(graph: Graph) -> SiteData:
         w.citing.sort(key=lambda c: _list_order(c, labels_title(works, c.work)))
         w.cites.sort(key=lambda c: (labels_title(works, c.work).casefold(), str(c.work)))
 
-    _load_receptions(graph, works)
-    return SiteData(works=works, labels=labels)
 
-
-def labels_title(works: dict[URIRef, WorkInfo], iri: URIRef) -> str:
+def labels_title(works: Works, iri: Node) -> str:
     w = works.get(iri)
     return (w.title if w and w.title else None) or str(iri)
 
 
-def _ref_order(ref: CitingRef) -> tuple:
+def _ref_order(ref: CitingRef) -> tuple[bool, str, bool, int]:
     return (ref.citation is None, str(ref.citation or ""), not ref.representative, ref.position or 0)
 
 
-def _list_order(ref: CitingRef, title: str) -> tuple:
+def _list_order(ref: CitingRef, title: str) -> tuple[bool, int, str, str]:
     # The source's order where it gave one, then by title.
     return (ref.position is None, ref.position or 0, title.casefold(), str(ref.work))
 
 
-def _load_receptions(graph: Graph, works: dict[URIRef, WorkInfo]) -> None:
-    by_iri: dict[URIRef, Reception] = {}
-    for r in run_query(graph, RECEPTIONS):
-        if r.work not in works:
-            continue
-        rec = by_iri.get(r.r)
-        if rec is None:
-            rec = by_iri[r.r] = Reception(iri=r.r)
-            current = works[r.work].reception
-            if current is None or str(r.r) < str(current.iri):
-                works[r.work].reception = rec
-        rec.polarity = min(filter(None, (rec.polarity, r.polarity)), key=str, default=None)
-        rec.role = min(filter(None, (rec.role, r.role)), key=str, default=None)
-        if r.share is not None and (rec.role_share is None or _decimal(r.share) > rec.role_share):
-            rec.role_share = _decimal(r.share)
-
-    rows: dict[tuple[URIRef, str], dict[URIRef, ShareRow]] = {}
-    for r in run_query(graph, DISTRIBUTIONS):
-        if r.r in by_iri:
-            rows.setdefault((r.r, str(r.kind)), {})[r.label] = ShareRow(r.label, _decimal(r.share), _int(r["n"]))
+def _load_receptions(graph: Graph, works: Works) -> None:
+    by_iri = _reception_nodes(graph, works)
+    rows: dict[tuple[IdentifiedNode, str], dict[Identifier, ShareRow]] = {}
+    for r in select(graph, DISTRIBUTIONS):
+        rec_iri = r.node("r")
+        if rec_iri in by_iri:
+            label = r["label"]
+            rows.setdefault((rec_iri, str(r["kind"])), {})[label] = ShareRow(label, r.decimal("share"), r.integer("n"))
     for (iri, kind), found in rows.items():
         dist = Distribution(rows=_sorted_rows(found.values()), origin="reported")
         if kind == "role":
@@ -285,31 +275,56 @@ def _load_receptions(graph: Graph, works: dict[URIRef, WorkInfo]) -> None:
         else:
             by_iri[iri].polarities = dist
 
-    counted: dict[URIRef, dict[URIRef, set[URIRef]]] = {}
-    for r in run_query(graph, CITATION_ROLES):
-        counted.setdefault(r.cited, {}).setdefault(r.role, set()).add(r.c)
-
+    counted: dict[Identifier, dict[Identifier, set[Identifier]]] = {}
+    for r in select(graph, CITATION_ROLES):
+        counted.setdefault(r["cited"], {}).setdefault(r["role"], set()).add(r["c"])
     for w in works.values():
-        rec = w.reception
-        if rec is None and w.iri in counted:
-            rec = w.reception = Reception(iri=None)  # type: ignore[arg-type]
-        if rec is None:
+        _complete_roles(w, counted.get(w.iri))
+
+
+def _reception_nodes(graph: Graph, works: Works) -> dict[IdentifiedNode, Reception]:
+    """The graph's receptions by their node; each work gets the one with the smallest IRI."""
+    by_iri: dict[IdentifiedNode, Reception] = {}
+    for r in select(graph, RECEPTIONS):
+        work = r["work"]
+        if work not in works:
             continue
-        if rec.roles is None and w.iri in counted:
-            per_role = counted[w.iri]
-            total = len(set().union(*per_role.values()))
-            share_rows = [
-                ShareRow(role, (Decimal(len(cs)) / total).quantize(Decimal("0.0001")), len(cs))
-                for role, cs in per_role.items()
-            ]
-            rec.roles = Distribution(rows=_sorted_rows(share_rows), origin="counted", total=total)
-        if rec.roles is None and rec.role is not None and rec.role_share is not None:
-            rest = max(Decimal(0), Decimal(1) - rec.role_share)
-            top = [ShareRow(rec.role, rec.role_share)]
-            rec.roles = Distribution(rows=top + ([ShareRow(None, rest)] if rest else []), origin="top-only")
+        rec_iri = r.node("r")
+        rec = by_iri.get(rec_iri)
+        if rec is None:
+            rec = by_iri[rec_iri] = Reception(iri=rec_iri)
+            current = works[work].reception
+            if current is None or str(rec_iri) < str(current.iri):
+                works[work].reception = rec
+        rec.polarity = min(filter(None, (rec.polarity, r.term("polarity"))), key=str, default=None)
+        rec.role = min(filter(None, (rec.role, r.term("role"))), key=str, default=None)
+        share = r.decimal("share")
+        if share is not None and (rec.role_share is None or share > rec.role_share):
+            rec.role_share = share
+    return by_iri
 
 
-def _sorted_rows(rows) -> list[ShareRow]:
+def _complete_roles(w: WorkInfo, per_role: dict[Identifier, set[Identifier]] | None) -> None:
+    """Roles counted over the work's citations, or the top role alone, where no distribution is given."""
+    rec = w.reception
+    if rec is None and per_role is not None:
+        rec = w.reception = Reception(iri=None)
+    if rec is None:
+        return
+    if rec.roles is None and per_role is not None:
+        total = len(set().union(*per_role.values()))
+        share_rows = [
+            ShareRow(role, (Decimal(len(cs)) / total).quantize(Decimal("0.0001")), len(cs))
+            for role, cs in per_role.items()
+        ]
+        rec.roles = Distribution(rows=_sorted_rows(share_rows), origin="counted", total=total)
+    if rec.roles is None and rec.role is not None and rec.role_share is not None:
+        rest = max(Decimal(0), Decimal(1) - rec.role_share)
+        top = [ShareRow(rec.role, rec.role_share)]
+        rec.roles = Distribution(rows=top + ([ShareRow(None, rest)] if rest else []), origin="top-only")
+
+
+def _sorted_rows(rows: Iterable[ShareRow]) -> list[ShareRow]:
     rows = list(rows)
     total = sum(r.count for r in rows if r.count is not None and r.share is None)
     out = []

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node as Term
 
 from ..map.vocab import CITO, KG, PREFIXES
 from ..serialize.terms import TurtleTerms, sort_key
@@ -26,8 +27,8 @@ class Linker:
 
     resources: dict[URIRef, Resource]
 
-    def page(self, iri: URIRef | None, here: str) -> str | None:
-        r = self.resources.get(iri) if iri is not None else None
+    def page(self, iri: Term | None, here: str) -> str | None:
+        r = self.resources.get(iri) if isinstance(iri, URIRef) else None  # only IRIs are published
         return relative(here, r.page) if r else None
 
     def to(self, path: str, here: str) -> str:
@@ -116,7 +117,7 @@ def _reception(w: WorkInfo, data: SiteData, links: Linker, here: str) -> str:
     return "\n".join(out)
 
 
-def _distribution_figure(caption: str, dist: Distribution | None, data: SiteData, overall: URIRef | None) -> str:
+def _distribution_figure(caption: str, dist: Distribution | None, data: SiteData, overall: Term | None) -> str:
     out = ["<figure>", f"<figcaption>{esc(caption)}</figcaption>"]
     if dist is None or not dist.rows:
         if overall is not None:
@@ -140,11 +141,11 @@ def _distribution_figure(caption: str, dist: Distribution | None, data: SiteData
         "top-only": "Only the most common role's share is in the data; the other roles are not broken down.",
     }
     out.append(f'<p class="note">{esc(notes[dist.origin])}</p>')
-    counts = [r for r in dist.rows if r.count is not None and r.label is not None]
+    counts = [(r.label, r.count) for r in dist.rows if r.count is not None and r.label is not None]
     if counts and dist.origin == "reported":
         out.append(
             '<p class="note">'
-            + esc(", ".join(f"{data.label(r.label)}: {_plural(r.count, 'citation')}" for r in counts))
+            + esc(", ".join(f"{data.label(label)}: {_plural(n, 'citation')}" for label, n in counts))
             + "</p>"
         )
     out.append("</figure>")

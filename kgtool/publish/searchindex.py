@@ -17,7 +17,7 @@ def search_index(data: SiteData, resources: dict[URIRef, Resource]) -> str:
     """One row per published work, most cited first; 'url' is relative to the site root."""
     rows = []
     for w in sorted_works(data.works.values(), "citations"):
-        r = resources.get(w.iri)
+        r = resources.get(w.iri) if isinstance(w.iri, URIRef) else None  # only IRIs are published
         if r is None:
             continue
         rows.append([w.title or str(w.iri), w.year, len(w.citing), r.page, w.summary, w.doi])

@@ -12,6 +12,7 @@ a connection that idles or sends its request head too slowly (slowloris) is clos
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import shutil
@@ -75,6 +76,8 @@ class SiteHandler(BaseHTTPRequestHandler):
     site_dir: Path
     mount: str
     log: Callable[[str], None] | None
+    server: SiteServer  # make_server serves it with a SiteServer
+    rfile: io.BufferedReader  # StreamRequestHandler buffers the socket's reads (rbufsize -1)
 
     timeout = IO_TIMEOUT  # StreamRequestHandler sets it on the socket
     idle_timeout = IDLE_TIMEOUT
@@ -83,11 +86,11 @@ class SiteHandler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         """Wait (at most idle_timeout) for a request to start, then read its head within
         header_timeout: a per-read timeout alone lets a client trickle a header for ever."""
-        server: SiteServer = self.server  # type: ignore[assignment]
+        server = self.server
         try:
             server.expect(self.connection, self.idle_timeout)
             try:
-                started = self.rfile.peek(1)  # type: ignore[attr-defined]
+                started = self.rfile.peek(1)
             except OSError:
                 started = b""
             if not started:
@@ -100,7 +103,7 @@ class SiteHandler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         ok = super().parse_request()
-        self.server.expect(self.connection, None)  # type: ignore[attr-defined]  # the head is in
+        self.server.expect(self.connection, None)  # the head is in
         if ok and (self.headers.get("Content-Length", "0").strip() not in ("", "0")
                    or self.headers.get("Transfer-Encoding")):
             self.close_connection = True  # a body nobody reads must not be taken for the next request
@@ -256,7 +259,7 @@ class SiteServer(ThreadingHTTPServer):
         self._stop.set()
         super().server_close()
 
-    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def handle_error(self, request, client_address) -> None:
         """A client that goes away is normal; anything else is one line (KGTOOL_DEBUG=1: the traceback)."""
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):
@@ -286,6 +289,6 @@ def make_server(
         server = SiteServer((host, port), handler)
     except OSError as e:
         raise UsageError(f"cannot listen on {host}:{port}: {e.strerror}") from None
-    h, p = server.server_address[:2]
+    h, p = server.socket.getsockname()[:2]  # what server_address holds, typed as an address
     shown = f"[{h}]" if ":" in str(h) else h
     return server, f"http://{shown}:{p}{quote(mount, safe='/')}"

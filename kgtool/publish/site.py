@@ -219,27 +219,51 @@ def build_site(
 
 def _write_site(tmp: Path, graph: Graph, base: str, data: SiteData, resources: dict[URIRef, Resource],
                 links: Linker, title: str, license: str, sparql_endpoint: str | None, progress: Progress) -> int:
-    _write = _Writer(tmp)
+    write = _Writer(tmp)
     ordered = sorted(resources.values(), key=lambda r: str(r.iri))
     progress(f"writing {len(ordered)} resources (page, Turtle, JSON-LD, N-Triples each)")
     for i, r in enumerate(ordered, start=1):
-        triples = cbd(graph, r.iri)
-        _write(r.file(".ttl"), turtle_text(triples))
-        _write(r.file(".nt"), "".join(ntriples_lines(triples)))
-        _write(r.file(".jsonld"), jsonld_text(as_graph(triples)))
-        here = r.page
-        work = data.works.get(r.iri)
-        if work is not None:
-            heading, body, desc = work_page(work, data, links, here)
-        else:
-            heading, body = resource_page(graph, r.iri, data, links, here)
-            desc = None
-        _write(r.file("index.html"), page(title=heading, body=body, here=here, site_name=title,
-                                               resource_url=r.representation(""), description=desc))
+        _write_resource(write, r, graph, data, links, title)
         if i % 5000 == 0:
             progress(f"  {i}/{len(ordered)} resources")
 
     progress("writing dumps, indexes, VoID/DCAT and the sitemap")
+    dumps = _write_dumps(write, graph, base)
+    _write_indexes(write, graph, base, data, links, title, dumps)
+    write("search.json", search_index(data, resources))
+    for name, content in _assets().items():
+        write(f"assets/{name}", content)
+
+    hubs = [w for w in data.works.values() if w.is_hub and w.iri in resources]
+    examples = tuple(w.iri for w in sorted(hubs, key=lambda w: (-len(w.citing), str(w.iri)))[:3])
+    write("void.ttl", description(graph_stats(graph, base), base, dumps, title=title, license=license,
+                                  sparql_endpoint=sparql_endpoint, examples=examples))
+    urls = [base] + [base + name for name, _ in SORTS.values()] + [base + r.page for r in ordered]
+    for name, text in sitemaps(urls, base).items():
+        write(name, text)
+    write(MARKER, "This folder is a site written by 'kgtool site'; kgtool replaces it on the next run.\n")
+    return sum(len(files) for _, _, files in os.walk(tmp))
+
+
+def _write_resource(write: _Writer, r: Resource, graph: Graph, data: SiteData, links: Linker, title: str) -> None:
+    """A resource's description as Turtle, N-Triples and JSON-LD, and its page."""
+    triples = cbd(graph, r.iri)
+    write(r.file(".ttl"), turtle_text(triples))
+    write(r.file(".nt"), "".join(ntriples_lines(triples)))
+    write(r.file(".jsonld"), jsonld_text(as_graph(triples)))
+    here = r.page
+    work = data.works.get(r.iri)
+    if work is not None:
+        heading, body, desc = work_page(work, data, links, here)
+    else:
+        heading, body = resource_page(graph, r.iri, data, links, here)
+        desc = None
+    write(r.file("index.html"), page(title=heading, body=body, here=here, site_name=title,
+                                     resource_url=r.representation(""), description=desc))
+
+
+def _write_dumps(write: _Writer, graph: Graph, base: str) -> list[Dump]:
+    """The whole graph as Turtle, N-Triples (plain and gzip) and JSON-LD."""
     dumps: list[Dump] = []
     nt = "".join(ntriples_lines(graph)).encode("utf-8")
     for rel, content, media, comp in (
@@ -253,9 +277,14 @@ def _write_site(tmp: Path, graph: Graph, base: str, data: SiteData, resources: d
         ),
         (f"{DUMP_STEM}.jsonld", jsonld_text(graph).encode("utf-8"), "application/ld+json", None),
     ):
-        size = _write(rel, content)
+        size = write(rel, content)
         dumps.append(Dump(base + rel, media, size, comp))
+    return dumps
 
+
+def _write_indexes(write: _Writer, graph: Graph, base: str, data: SiteData, links: Linker, title: str,
+                   dumps: list[Dump]) -> None:
+    """The home page and the lists of all works (by title, year, citations)."""
     counts = {
         "works": len(data.works),
         "citations": len(set(graph.subjects(RDF.type, CITO.Citation))),
@@ -264,24 +293,11 @@ def _write_site(tmp: Path, graph: Graph, base: str, data: SiteData, resources: d
     dump_links = [
         (d.url[len(base) :], f"Whole graph: {d.url.rsplit('/', 1)[-1]} ({d.byte_size:,} bytes)") for d in dumps
     ]
-    _write("index.html", page(title=title, body=home_page(data, links, counts, dump_links, title), here="",
-                                   site_name=title, scripts=("assets/search.js",)))
+    write("index.html", page(title=title, body=home_page(data, links, counts, dump_links, title), here="",
+                             site_name=title, scripts=("assets/search.js",)))
     for key, (name, _) in SORTS.items():
         heading, body = works_list_page(data, key, links)
-        _write(name, page(title=heading, body=body, here="", site_name=title, scripts=("assets/search.js",)))
-    _write("search.json", search_index(data, resources))
-    for name, content in _assets().items():
-        _write(f"assets/{name}", content)
-
-    hubs = [w for w in data.works.values() if w.is_hub and w.iri in resources]
-    examples = tuple(w.iri for w in sorted(hubs, key=lambda w: (-len(w.citing), str(w.iri)))[:3])
-    _write("void.ttl", description(graph_stats(graph, base), base, dumps, title=title, license=license,
-                                        sparql_endpoint=sparql_endpoint, examples=examples))
-    urls = [base] + [base + name for name, _ in SORTS.values()] + [base + r.page for r in ordered]
-    for name, text in sitemaps(urls, base).items():
-        _write(name, text)
-    _write(MARKER, "This folder is a site written by 'kgtool site'; kgtool replaces it on the next run.\n")
-    return sum(len(files) for _, _, files in os.walk(tmp))
+        write(name, page(title=heading, body=body, here="", site_name=title, scripts=("assets/search.js",)))
 
 
 def _check_target(out: Path) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+from rdflib.term import IdentifiedNode, Node
 
 from ..map.vocab import PREFIXES
 from ..serialize.export import turtle_text
@@ -45,14 +46,14 @@ class GraphStats:
     subjects: int
     objects: int
     classes: dict[URIRef, int]  # class -> distinct instances
-    properties: dict[URIRef, int]  # property -> triples
+    properties: dict[Node, int]  # property -> triples
 
 
 def graph_stats(graph: Graph, base: str) -> GraphStats:
     """VoID's numbers: entities are the IRI subjects in the dataset's URI space."""
     subjects, objects = set(), set()
     instances: dict[URIRef, set] = {}
-    props: dict[URIRef, int] = {}
+    props: dict[Node, int] = {}
     for s, p, o in graph:
         subjects.add(s)
         objects.add(o)
@@ -70,11 +71,14 @@ def graph_stats(graph: Graph, base: str) -> GraphStats:
     )
 
 
-def _slug(kind: str, iri: URIRef, fmt: TurtleTerms) -> str:
+def _slug(kind: str, iri: Node, fmt: TurtleTerms) -> str:
     name = fmt.iri(str(iri))
     if name.startswith("<"):
         name = hashlib.sha256(str(iri).encode()).hexdigest()[:12]
     return f"{kind}-" + name.replace(":", "-")
+
+
+Triple = tuple[Node, Node, Node]
 
 
 def description(
@@ -85,32 +89,48 @@ def description(
     title: str,
     license: str,
     sparql_endpoint: str | None = None,
-    examples: tuple[URIRef, ...] = (),
+    examples: tuple[IdentifiedNode, ...] = (),
 ) -> str:
     """void.ttl: one node that is both a void:Dataset and a dcat:Dataset, with its dumps."""
     doc = base + "void.ttl"
     ds = URIRef(doc + "#dataset")
     lic = URIRef(license)
-    t: list[tuple] = []
+    t = _dataset(ds, stats, base, title, lic)
+    t += [(ds, VOID.exampleResource, ex) for ex in examples]
+    t += _partitions(ds, doc, stats)
+    for d in dumps:
+        t += _distribution(ds, doc, d, title, lic)
+    if sparql_endpoint:
+        t += _service(ds, doc, sparql_endpoint, title)
+    return turtle_text(t, VOID_PREFIXES)
+
+
+def _dataset(ds: URIRef, stats: GraphStats, base: str, title: str, lic: URIRef) -> list[Triple]:
+    """The dataset's type, title, license, home and VoID counts."""
+    return [
+        (ds, RDF.type, VOID.Dataset),
+        (ds, RDF.type, DCAT.Dataset),
+        (ds, DCTERMS.title, Literal(title)),
+        (ds, DCTERMS.description, Literal(
+            "Scholarly works and their citations as a CiTO knowledge graph, with each cited work's reception; "
+            "published by kgtool.")),
+        (ds, DCTERMS.license, lic),
+        (ds, FOAF.homepage, URIRef(base)),
+        (ds, DCAT.landingPage, URIRef(base)),
+        (ds, VOID.uriSpace, Literal(base)),
+        (ds, VOID.triples, _int(stats.triples)),
+        (ds, VOID.entities, _int(stats.entities)),
+        (ds, VOID.distinctSubjects, _int(stats.subjects)),
+        (ds, VOID.distinctObjects, _int(stats.objects)),
+        (ds, VOID.classes, _int(len(stats.classes))),
+        (ds, VOID.properties, _int(len(stats.properties))),
+    ]
+
+
+def _partitions(ds: URIRef, doc: str, stats: GraphStats) -> list[Triple]:
+    """The vocabularies used, and a class and property partition for each class and property."""
+    t: list[Triple] = []
     add = t.append
-    add((ds, RDF.type, VOID.Dataset))
-    add((ds, RDF.type, DCAT.Dataset))
-    add((ds, DCTERMS.title, Literal(title)))
-    add((ds, DCTERMS.description, Literal(
-        "Scholarly works and their citations as a CiTO knowledge graph, with each cited work's reception; "
-        "published by kgtool.")))
-    add((ds, DCTERMS.license, lic))
-    add((ds, FOAF.homepage, URIRef(base)))
-    add((ds, DCAT.landingPage, URIRef(base)))
-    add((ds, VOID.uriSpace, Literal(base)))
-    add((ds, VOID.triples, _int(stats.triples)))
-    add((ds, VOID.entities, _int(stats.entities)))
-    add((ds, VOID.distinctSubjects, _int(stats.subjects)))
-    add((ds, VOID.distinctObjects, _int(stats.objects)))
-    add((ds, VOID.classes, _int(len(stats.classes))))
-    add((ds, VOID.properties, _int(len(stats.properties))))
-    for ex in examples:
-        add((ds, VOID.exampleResource, ex))
     used = sorted(
         {ns for ns in PREFIXES.values() if any(str(k).startswith(ns) for k in [*stats.classes, *stats.properties])}
     )
@@ -127,33 +147,45 @@ def description(
         add((ds, VOID.propertyPartition, node))
         add((node, VOID.property, prop))
         add((node, VOID.triples, _int(stats.properties[prop])))
-    for d in dumps:
-        url = URIRef(d.url)
-        add((ds, VOID.dataDump, url))
-        if d.media_type in FORMAT_FEATURES:
-            add((ds, VOID.feature, FORMAT_FEATURES[d.media_type]))
-        dist = URIRef(f"{doc}#distribution-{d.url.rsplit('/', 1)[-1].replace('.', '-')}")
-        add((ds, DCAT.distribution, dist))
-        add((dist, RDF.type, DCAT.Distribution))
-        add((dist, DCTERMS.title, Literal(f"{title} ({d.url.rsplit('/', 1)[-1]})")))
-        add((dist, DCAT.downloadURL, url))
-        add((dist, DCAT.accessURL, url))
-        add((dist, DCAT.mediaType, URIRef(MEDIA_TYPES + d.media_type)))
-        add((dist, DCTERMS["format"], URIRef(MEDIA_TYPES + d.media_type)))
-        if d.compression:
-            add((dist, DCAT.compressFormat, URIRef(MEDIA_TYPES + d.compression)))
-        add((dist, DCAT.byteSize, Literal(str(d.byte_size), datatype=XSD.nonNegativeInteger)))
-        add((dist, DCTERMS.license, lic))
-    if sparql_endpoint:
-        ep = URIRef(sparql_endpoint)
-        add((ds, VOID.sparqlEndpoint, ep))
-        service = URIRef(doc + "#sparql")
-        add((service, RDF.type, DCAT.DataService))
-        add((service, DCTERMS.title, Literal(f"SPARQL endpoint of {title}")))
-        add((service, DCAT.endpointURL, ep))
-        add((service, DCAT.servesDataset, ds))
-        add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
-    return turtle_text(t, VOID_PREFIXES)
+    return t
+
+
+def _distribution(ds: URIRef, doc: str, d: Dump, title: str, lic: URIRef) -> list[Triple]:
+    """A dump as a void:dataDump and a dcat:Distribution."""
+    url = URIRef(d.url)
+    name = d.url.rsplit("/", 1)[-1]
+    t: list[Triple] = [(ds, VOID.dataDump, url)]
+    if d.media_type in FORMAT_FEATURES:
+        t.append((ds, VOID.feature, FORMAT_FEATURES[d.media_type]))
+    dist = URIRef(f"{doc}#distribution-{name.replace('.', '-')}")
+    t += [
+        (ds, DCAT.distribution, dist),
+        (dist, RDF.type, DCAT.Distribution),
+        (dist, DCTERMS.title, Literal(f"{title} ({name})")),
+        (dist, DCAT.downloadURL, url),
+        (dist, DCAT.accessURL, url),
+        (dist, DCAT.mediaType, URIRef(MEDIA_TYPES + d.media_type)),
+        (dist, DCTERMS["format"], URIRef(MEDIA_TYPES + d.media_type)),
+    ]
+    if d.compression:
+        t.append((dist, DCAT.compressFormat, URIRef(MEDIA_TYPES + d.compression)))
+    t.append((dist, DCAT.byteSize, Literal(str(d.byte_size), datatype=XSD.nonNegativeInteger)))
+    t.append((dist, DCTERMS.license, lic))
+    return t
+
+
+def _service(ds: URIRef, doc: str, sparql_endpoint: str, title: str) -> list[Triple]:
+    """The SPARQL endpoint serving the data, as a dcat:DataService."""
+    ep = URIRef(sparql_endpoint)
+    service = URIRef(doc + "#sparql")
+    return [
+        (ds, VOID.sparqlEndpoint, ep),
+        (service, RDF.type, DCAT.DataService),
+        (service, DCTERMS.title, Literal(f"SPARQL endpoint of {title}")),
+        (service, DCAT.endpointURL, ep),
+        (service, DCAT.servesDataset, ds),
+        (service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")),
+    ]
 
 
 def _int(n: int) -> Literal:

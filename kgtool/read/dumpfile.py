@@ -70,6 +70,12 @@ def spooled_stdin(tmp_dir: str | Path | None = None) -> Iterator[Path]:
         Path(tmp).unlink(missing_ok=True)
 
 
+def _gunzip(raw: IO[bytes]) -> IO[bytes]:
+    """A reader of the decompressed bytes of the gzip stream ``raw``."""
+    # typeshed does not declare GzipFile an IO[bytes], though it is a binary file object
+    return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+
+
 @contextmanager
 def open_dump(path: str | Path, name: str | None = None) -> Iterator[DumpInput]:
     """Open a dump for reading; gzip is detected from the magic bytes, not the suffix."""
@@ -86,7 +92,7 @@ def open_dump(path: str | Path, name: str | None = None) -> Iterator[DumpInput]:
         raise InputError(f"cannot read: {e.strerror}", source=display) from None
     try:
         size = os.fstat(raw.fileno()).st_size
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        stream = _gunzip(raw) if compressed else raw
         yield DumpInput(display, p, stream, raw, size, compressed)
     finally:
         raw.close()
@@ -95,7 +101,7 @@ def open_dump(path: str | Path, name: str | None = None) -> Iterator[DumpInput]:
 def peek(dump: DumpInput, n: int = 4096) -> bytes:
     """The first decompressed bytes of a dump, for sniffing its format (the file is reopened)."""
     with open(dump.path, "rb") as raw:
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if dump.compressed else raw
+        stream = _gunzip(raw) if dump.compressed else raw
         try:
             return stream.read(n)
         except (OSError, EOFError) as e:

@@ -212,8 +212,8 @@ _current = threading.local()  # .watch: the _Watch of the request this thread is
 class _TrackedPool:
     """A connection pool that tells the current request's _Watch which connection it hands out."""
 
-    def _get_conn(self, timeout=None):  # type: ignore[no-untyped-def]
-        conn = super()._get_conn(timeout)  # type: ignore[misc]
+    def _get_conn(self, timeout=None):
+        conn = super()._get_conn(timeout)
         watch = getattr(_current, "watch", None)
         if watch is not None:
             watch.conns.add(conn)
@@ -231,11 +231,11 @@ class _HTTPSPool(_TrackedPool, urllib3.HTTPSConnectionPool):
 class _TrackedAdapter(HTTPAdapter):
     """requests' adapter, with pools whose connections a deadline can cut."""
 
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
-    def proxy_manager_for(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def proxy_manager_for(self, *args, **kwargs):
         manager = super().proxy_manager_for(*args, **kwargs)
         manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
         return manager
@@ -320,7 +320,7 @@ def parse_json(text: str, url: str) -> Any:
         return json.loads(text)
     except RecursionError:
         raise ApiError(f"the JSON answer is nested too deeply to read: {url}") from None
-    except ValueError as e:
+    except json.JSONDecodeError as e:
         if not text.strip():
             raise ApiError(f"empty response body where JSON was expected: {url}") from None
         what = "truncated JSON" if _unclosed(text) else "not valid JSON"

@@ -91,8 +91,8 @@ def sniff(data: bytes) -> str:
             if "paperId" in obj or "externalIds" in obj:
                 return "semanticscholar"
         return "openalex"
-    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lower()
-    names = {n.strip().strip('"') for n in first.split(",")}
+    header = head.split(b"\n", 1)[0].decode("utf-8", "replace").lower()
+    names = {n.strip().strip('"') for n in header.split(",")}
     if {"citing", "cited"} <= names:
         return "opencitations"
     return HUB

@@ -31,10 +31,10 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from itertools import accumulate
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Protocol
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
@@ -130,6 +130,12 @@ def oxigraph_format(parser: str):
 
 # --- opening files ---------------------------------------------------------------------------
 
+class Readable(Protocol):
+    """What pyoxigraph and the pre-checks read from: a binary stream's ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class _Input:
     """A file (or spooled stdin) that can be opened, decompressed, several times."""
 
@@ -146,14 +152,15 @@ class _Input:
                 raise InputError("is a directory, expected a file", source=self.name)
 
     @contextmanager
-    def open(self) -> Iterator[IO[bytes]]:
+    def open(self) -> Iterator[Readable]:
         """The decompressed content as a stream (gzip is told by its first bytes)."""
         try:
             if self._spool is not None:
                 self._spool.seek(0)
-                raw: IO[bytes] = _NoClose(self._spool)
+                raw: IO[bytes] | _NoClose = _NoClose(self._spool)
             else:
-                raw = open(self.path, "rb")  # type: ignore[arg-type]
+                assert self.path is not None  # a file, unless stdin was spooled
+                raw = open(self.path, "rb")
         except FileNotFoundError:
             raise InputError("no such file", source=self.name) from None
         except OSError as e:
@@ -212,7 +219,7 @@ class _NoClose(io.RawIOBase):
 class _Guarded:
     """A read-only stream whose gzip and OS errors become InputError (pyoxigraph calls read())."""
 
-    def __init__(self, stream: IO[bytes], name: str, head: bytes = b""):
+    def __init__(self, stream: Readable, name: str, head: bytes = b""):
         self._s = stream
         self._name = name
         self._head = head
@@ -238,7 +245,7 @@ _JSON_KEEP = bytes(range(256)).translate(None, b"[]{}")
 _DEPTH = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
-def _check_json_depth(stream: IO[bytes], name: str) -> None:
+def _check_json_depth(stream: Readable, name: str) -> None:
     """Refuse JSON nested deeper than MAX_JSON_DEPTH (a streaming scan, strings skipped)."""
     depth, carry, line = 0, b"", 1
     while True:
@@ -281,7 +288,7 @@ _DOCTYPE_END = re.compile(rb"""[^\[>]*(?:\[(?:[^\]"']|"[^"]*"|'[^']*')*\]\s*)?>"
 _ENTITY = re.compile(rb"<!ENTITY\s+(%\s+)?([^\s]+)\s+(?:(SYSTEM|PUBLIC)\b|\"([^\"]*)\"|'([^']*)')")
 
 
-def _xml_head(stream: IO[bytes], name: str) -> bytes:
+def _xml_head(stream: Readable, name: str) -> bytes:
     """Read an RDF/XML file's prolog and refuse entity declarations that could expand; return
     the bytes read (they go to the parser first)."""
     head = b""
@@ -376,15 +383,15 @@ def _rdf12_error(src: _Input, direction: bool) -> InputError:
 
 
 @contextmanager
-def _checked_stream(src: _Input, fmt: str) -> Iterator[IO[bytes]]:
+def _checked_stream(src: _Input, fmt: str) -> Iterator[Readable]:
     """The decompressed content, after the checks pyoxigraph does not make (JSON depth, RDF/XML
     entities)."""
     if fmt == "json-ld":
         with src.open() as stream:
-            _check_json_depth(stream, src.name)  # type: ignore[arg-type]
+            _check_json_depth(stream, src.name)
     with src.open() as stream:
-        head = _xml_head(stream, src.name) if fmt == "xml" else b""  # type: ignore[arg-type]
-        yield _Guarded(stream, src.name, head) if head else stream  # type: ignore[misc]
+        head = _xml_head(stream, src.name) if fmt == "xml" else b""
+        yield _Guarded(stream, src.name, head) if head else stream
 
 
 def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator[pyoxigraph.Quad]:
@@ -393,7 +400,8 @@ def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator[pyoxigraph.Q
     Triple, Lit = ox.Triple, ox.Literal
     with _checked_stream(src, fmt) as feed:
         try:
-            for q in ox.parse(feed, format=oxigraph_format(fmt), base_iri=base_iri):
+            # pyoxigraph reads from any object with read(); its stub names only IO
+            for q in ox.parse(feed, format=oxigraph_format(fmt), base_iri=base_iri):  # type: ignore[arg-type]
                 o = q.object
                 if type(o) is Triple or type(q.subject) is Triple or (type(o) is Lit and o.direction is not None):
                     raise _rdf12_error(src, type(o) is Lit)
@@ -562,7 +570,7 @@ class RdfSource:
         """What relative IRIs resolve against (see iter_quads)."""
         return _base(self._path, self.parser, None)
 
-    def stream(self):
+    def stream(self) -> AbstractContextManager[Readable]:
         """Context manager: the decompressed content, checked as iter_quads checks it before
         parsing, for pyoxigraph's own loaders. Their SyntaxError goes through syntax_error, and
         RDF 1.2 terms they accept through rdf12_error."""

@@ -14,6 +14,7 @@ from typing import IO
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
+from rdflib.term import IdentifiedNode
 
 from ..atomic import write_files_atomically
 from ..errors import UsageError
@@ -66,6 +67,7 @@ def _canonical_json(value, *, ordered: bool = False):
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+_CANONICAL_INT = re.compile(r"^(?:0|-?[1-9][0-9]*)$")
 #: Typed values JSON-LD may write as native JSON: a reader turns the native value back into
 #: exactly this literal only when the lexical form is the canonical one checked here.
 _NATIVE = {
@@ -73,7 +75,6 @@ _NATIVE = {
     "xsd:boolean": lambda lex: {"true": True, "false": False}.get(lex),
     "xsd:string": lambda lex: lex,
 }
-_CANONICAL_INT = re.compile(r"^(?:0|-?[1-9][0-9]*)$")
 
 
 def _natives(value):
@@ -113,8 +114,8 @@ def _jsonld_nodes(graph: Graph, context: dict):
     class _Converter(Converter):
         def from_graph(self, graph: Graph):
             nodemap: dict = {}
-            subjects = set(graph.subjects())
-            roots = [s for s in subjects if isinstance(s, URIRef)
+            subjects = {s for s in graph.subjects() if isinstance(s, IdentifiedNode)}  # RDF syntax has no other
+            roots: list[IdentifiedNode] = [s for s in subjects if isinstance(s, URIRef)
                      or (isinstance(s, BNode) and not any(graph.subjects(None, s)))]
             reached: set = set()
             while True:

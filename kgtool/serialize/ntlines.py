@@ -80,9 +80,8 @@ class NTLineEncoder:
 
 def format_term(t: Node) -> str:
     """nt_term, with the two commonest cases (an IRI, a plain literal) inlined."""
-    kind = type(t)
-    if kind is URIRef and not _IRI_BAD.search(t):
+    if type(t) is URIRef and not _IRI_BAD.search(t):
         return f"<{t}>"
-    if kind is Literal and t.datatype is None and t.language is None:
+    if type(t) is Literal and t.datatype is None and t.language is None:
         return f'"{escape_string(t)}"'
     return nt_term(t)

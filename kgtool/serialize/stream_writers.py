@@ -80,14 +80,14 @@ class PartFiles:
 
     def _run(self) -> None:
         raw: IO[bytes] | None = None
-        out: IO[bytes] | None = None
+        out: IO[bytes] | gzip.GzipFile | None = None  # raw, or gzip over raw: set and cleared together
         unsynced = 0
         syncer = _BackgroundSync()
         op = None
         try:
             while True:
                 op, arg = self._queue.get()
-                if op in ("open", "stop") and raw is not None:
+                if op in ("open", "stop") and raw is not None and out is not None:
                     syncer.wait()
                     _close(out, raw)
                     out = raw = None
@@ -96,6 +96,7 @@ class PartFiles:
                     out = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL,
                                         mtime=0) if self.gzip else raw
                 elif op == "data":
+                    assert out is not None, "data before open"  # the producer opens a part first
                     out.write(arg)
                     unsynced += len(arg)
                 elif op == "stop":
@@ -193,7 +194,7 @@ class _BackgroundSync:
             raise error
 
 
-def _close(out: IO[bytes], raw: IO[bytes]) -> None:
+def _close(out: IO[bytes] | gzip.GzipFile, raw: IO[bytes]) -> None:
     if out is not raw:
         out.close()  # writes the gzip trailer; the raw file stays open
     raw.flush()
@@ -206,8 +207,8 @@ class StreamFile:
 
     def __init__(self, stream: IO[bytes], *, gzip_output: bool, header: bytes = b""):
         self._raw = stream
-        self._out: IO[bytes] = gzip.GzipFile(filename="", mode="wb", fileobj=stream, compresslevel=GZIP_LEVEL,
-                                             mtime=0) if gzip_output else stream
+        self._out: IO[bytes] | gzip.GzipFile = gzip.GzipFile(
+            filename="", mode="wb", fileobj=stream, compresslevel=GZIP_LEVEL, mtime=0) if gzip_output else stream
         if header:
             self._out.write(header)
 
@@ -306,7 +307,7 @@ class TurtleFormatter:
     declared at the top of every part (``header()``).
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._fmt = TurtleTerms(PREFIXES)
         self._iri_cache: dict[str, str] = {}
 

@@ -29,12 +29,16 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..atomic import write_files_atomically
 from ..errors import UsageError
 from ..map.iris import parse_iri
 from ..read.rdfload import RdfSource, oxigraph_format, read_rdf
 from .engines import StoreEngine
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
 
 DATA_DIR = "oxigraph"
 NEW_DIR = "oxigraph.new"  # a rebuilt database, until it replaces DATA_DIR
@@ -74,7 +78,7 @@ class KgStore:
         data = self.path / DATA_DIR
         self._made_here = create and not self.path.exists()  # removed again if nothing gets loaded
         self._lock_fd: int | None = None
-        self._store = None
+        self._store: pyoxigraph.Store | None = None
         if self.path.exists() and not self.path.is_dir():
             raise UsageError(f"{self.path}: is a file, not a kgtool store folder")
         try:
@@ -190,9 +194,9 @@ class KgStore:
 
     def close(self) -> None:
         try:
-            if getattr(self, "_store", None) is not None:
+            if getattr(self, "_store", None) is not None:  # absent when __init__ failed early
                 if not self.read_only:
-                    self._store.flush()
+                    self.store.flush()
                 self._store = None  # pyoxigraph closes the database when the Store is dropped
         finally:
             self._store = None
@@ -212,7 +216,7 @@ class KgStore:
             shutil.rmtree(self.path, ignore_errors=True)  # a failed first load leaves no empty store
 
     @property
-    def store(self):
+    def store(self) -> pyoxigraph.Store:
         if self._store is None:
             raise UsageError(f"{self.path}: the store is closed")
         return self._store
@@ -380,12 +384,12 @@ class KgStore:
             self._bulk_load(fresh, g, src)
             fresh.flush()
             res = StoreEngine(fresh).query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {iri_ref(graph)} {{ ?s ?p ?o }} }}")
-            n = int(res.rows[0][0])
+            n = res.count()
         except BaseException:
-            fresh = None  # closes the new database
+            del fresh  # closes the new database
             shutil.rmtree(new, ignore_errors=True)
             raise
-        fresh = None
+        del fresh
         self._catalog["graphs"][graph] = {**entry, "triples": n}
         self._set_pending({"kind": "rebuild"})  # the commit
         self._store = None  # release the old database before moving it aside
@@ -432,7 +436,7 @@ class KgStore:
         from ..serialize.terms import iri_ref
 
         res = self.engine().query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {iri_ref(graph)} {{ ?s ?p ?o }} }}")
-        return int(res.rows[0][0])
+        return res.count()
 
     def remove(self, graph: str) -> None:
         """Drop a graph and its catalog entry."""

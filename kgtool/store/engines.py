@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from ..errors import UsageError
 from ..serialize.terms import XSD_STRING, nt_term
@@ -38,21 +38,31 @@ class QueryResult:
 
     kind: str  # "SELECT", "ASK", "CONSTRUCT"
     names: list[str] = field(default_factory=list)
-    rows: list[list[Node | None]] = field(default_factory=list)
+    rows: list[list[Identifier | None]] = field(default_factory=list)
     boolean: bool | None = None
     triples: list[tuple[Node, Node, Node]] = field(default_factory=list)
 
-    def records(self) -> list[dict[str, Node | None]]:
+    def records(self) -> list[dict[str, Identifier | None]]:
         """Rows as dicts keyed by variable name."""
         return [dict(zip(self.names, row)) for row in self.rows]
+
+    def count(self) -> int:
+        """The integer of a one-row, one-column answer, such as ``SELECT (COUNT(*) AS ?n)``."""
+        ((n,),) = self.rows
+        if not isinstance(n, Literal):
+            raise ValueError(f"expected a number, got {n!r}")
+        return int(n)
 
     @classmethod
     def from_rdflib(cls, result: Result) -> QueryResult:
         if result.type == "ASK":
             return cls("ASK", boolean=bool(result.askAnswer))
         if result.type in ("CONSTRUCT", "DESCRIBE"):
-            return cls("CONSTRUCT", triples=list(result.graph))  # type: ignore[arg-type]
-        return cls("SELECT", [str(v) for v in result.vars or []], [list(r) for r in result])
+            return cls("CONSTRUCT", triples=list(result.graph) if result.graph is not None else [])
+        variables = result.vars or []
+        # The rows iterating the result gives (ResultRows of its non-empty bindings), typed.
+        rows = [[b.get(v) for v in variables] for b in result.bindings if b]
+        return cls("SELECT", [str(v) for v in variables], rows)
 
 
 class Engine(Protocol):
@@ -92,7 +102,11 @@ _TYPED: dict[tuple[str, str], Literal] = {}  # rdflib parses each typed literal;
 _new_str = str.__new__
 
 
-def from_oxigraph(term) -> Node | None:
+@overload
+def from_oxigraph(term: None) -> None: ...
+@overload
+def from_oxigraph(term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal) -> Identifier: ...
+def from_oxigraph(term: Any) -> Identifier | None:  # pyoxigraph's own types, as the overloads say
     """An rdflib term for a pyoxigraph term (None stays None)."""
     import pyoxigraph as ox
 
@@ -180,7 +194,8 @@ class StoreEngine:
                     ],
                 )
             names = [v.value for v in answer.variables]
-            rows = [list(map(from_oxigraph, sol)) for sol in answer]  # a solution iterates in variable order
+            # a solution iterates in variable order
+            rows: list[list[Identifier | None]] = [list(map(from_oxigraph, sol)) for sol in answer]
         except SyntaxError as e:
             raise _sparql_error(e) from None
         except RuntimeError as e:  # e.g. binding a variable the query does not project
@@ -189,8 +204,7 @@ class StoreEngine:
 
     def triple_count(self) -> int:
         # Graphs may share triples; the union counts each once, as rdflib's merged graph does.
-        (n,) = self.query(COUNT_TRIPLES).rows[0]
-        return int(n)
+        return self.query(COUNT_TRIPLES).count()
 
 
 # --- endpoints ---------------------------------------------------------------------------------
@@ -250,8 +264,7 @@ class EndpointEngine:
         return self.endpoint.query(full, self.default_graphs)
 
     def triple_count(self) -> int:
-        (n,) = self.query(COUNT_TRIPLES).rows[0]
-        return int(n)
+        return self.query(COUNT_TRIPLES).count()
 
 
 def engine_for(source: Graph | Engine) -> Engine:

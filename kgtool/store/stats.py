@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from rdflib import Graph
+from rdflib import Graph, Literal
+from rdflib.term import Identifier
 
 from ..map.vocab import KG
 from .engines import Engine, engine_for
+from .rows import Row, select
 
 COUNTS = """
 SELECT
@@ -50,14 +52,15 @@ SELECT DISTINCT ?work ?link ?prop ?label ?share ?n WHERE {
 } ORDER BY DESC(?share) DESC(?n) ?label"""
 
 
-def _label(iri) -> str | None:
+def _label(iri: Identifier | None) -> str | None:
     return None if iri is None else str(iri).rstrip("/").rsplit("/", 1)[-1]
 
 
-def _num(lit):
-    if lit is None:
+def _num(term: Identifier | None) -> object:
+    """A share or count as JSON takes it (a literal's value; an IRI's text)."""
+    if term is None:
         return None
-    v = lit.toPython()
+    v = term.toPython() if isinstance(term, Literal) else str(term)
     return float(v) if isinstance(v, Decimal) else v
 
 
@@ -68,36 +71,41 @@ def compute_stats(source: Graph | Engine) -> dict:
     SPARQL runs on each.
     """
     engine = engine_for(source)
-    row = engine.query(COUNTS).records()[0]
+    (row,) = select(engine, COUNTS)
     out: dict = {
         "triples": engine.triple_count(),
-        "works": int(row["works"]),
-        "citations": int(row["citations"]),
-        "cited_works": int(row["cited_works"]),
-        "citing_works": int(row["citing_works"]),
-        "receptions": [],
+        "works": row.count("works"),
+        "citations": row.count("citations"),
+        "cited_works": row.count("cited_works"),
+        "citing_works": row.count("citing_works"),
+        "receptions": [_reception(engine, r) for r in select(engine, RECEPTIONS)],
     }
-    for r in engine.query(RECEPTIONS).records():
-        rec = {
-            "work": str(r["work"]),
-            "title": str(r["title"]) if r["title"] is not None else None,
-            "polarity": _label(r["polarity"]),
-            "most_common_role": _label(r["role"]),
-            "most_common_role_share": _num(r["share"]),
-            "citations": int(r["citations"]),
-            "representative": int(r["representative"]),
-            "citing_with_summary": int(r["with_summary"]),
-        }
-        for key, link, prop in (
-            ("roles", KG.hasRoleShare, KG.role),
-            ("polarities", KG.hasPolarityShare, KG.polarity),
-        ):
-            rows = engine.query(DISTRIBUTION, {"work": r["work"], "link": link, "prop": prop}).records()
-            rec[key] = [
-                {"label": _label(d["label"]), "share": _num(d["share"]), "count": _num(d["n"])} for d in rows
-            ]
-        out["receptions"].append(rec)
     return out
+
+
+def _reception(engine: Engine, r: Row) -> dict:
+    """One hub's reception figures and its role and polarity distributions."""
+    rec: dict = {
+        "work": r.text("work"),
+        "title": r.text("title"),
+        "polarity": _label(r.term("polarity")),
+        "most_common_role": _label(r.term("role")),
+        "most_common_role_share": _num(r.term("share")),
+        "citations": r.count("citations"),
+        "representative": r.count("representative"),
+        "citing_with_summary": r.count("with_summary"),
+    }
+    work = r["work"]
+    for key, link, prop in (
+        ("roles", KG.hasRoleShare, KG.role),
+        ("polarities", KG.hasPolarityShare, KG.polarity),
+    ):
+        rows = select(engine, DISTRIBUTION, {"work": work, "link": link, "prop": prop})
+        rec[key] = [
+            {"label": _label(d.term("label")), "share": _num(d.term("share")), "count": _num(d.term("n"))}
+            for d in rows
+        ]
+    return rec
 
 
 def render_stats_text(stats: dict) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, overload
 
 from ...errors import ApiError, InputError, UsageError
 from ...map.identifiers import arxiv_from_doi, normalize_doi, normalize_orcid, reference_key, work_key
@@ -91,6 +91,10 @@ def reference_text(ref: dict) -> str:
     return json.dumps({k: v for k, v in ref.items() if k != "key"}, sort_keys=True, ensure_ascii=False)
 
 
+@overload
+def parse_reference(ref: Any, source: str, where: str, citing: Work, position: int = 0) -> Work: ...
+@overload
+def parse_reference(ref: Any, source: str, where: str, citing: None = None, position: int = 0) -> Work | None: ...
 def parse_reference(ref: Any, source: str, where: str, citing: Work | None = None, position: int = 0) -> Work | None:
     """One entry of a work's 'reference' list -> Work. One with neither DOI nor title is kept by its
     text under a key from ``citing`` and its 'key' (else ``position``); None without ``citing``."""
@@ -187,7 +191,8 @@ def read_saved(data: bytes, name: str) -> Bundle:
     """A saved Crossref response: one work (with its references) or a work list."""
     payload, src = load_saved_json(data, name)
     if isinstance(payload, dict) and payload.get("message-type") == "work-list":
-        works, cites = [], []
+        works: list[Work] = []
+        cites: list[Citation] = []
         items = need(_message(payload, name, "work-list"), "items", list, name, "message.")
         for i, item in enumerate(items):
             work = parse_work(item, name, f"message.items[{i}].")
@@ -196,5 +201,5 @@ def read_saved(data: bytes, name: str) -> Bundle:
             cites += [Citation(citing=work, cited=w, label_source=NAME) for w in refs]
         return Bundle(source=src, works=tuple(works), citations=tuple(cites))
     work, refs, notes = parse_work_response(payload, name)
-    cites = tuple(Citation(citing=work, cited=w, label_source=NAME) for w in refs)
-    return Bundle(source=src, works=(work, *refs), citations=cites, notes=tuple(notes))
+    citations = tuple(Citation(citing=work, cited=w, label_source=NAME) for w in refs)
+    return Bundle(source=src, works=(work, *refs), citations=citations, notes=tuple(notes))

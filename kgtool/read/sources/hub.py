@@ -71,46 +71,14 @@ class _Parser:
         return InputError(message, source=self.name, line=line)
 
     def parse(self) -> Bundle:
-        header_at = next((i for i, ln in enumerate(self.lines) if _HUB.match(ln.text)), None)
-        if header_at is None:
-            raise self.error("no hub header: expected a line 'hub <Polarity> citations'", self.lines[0].no)
+        header_at, polarity = self._header()
         before = self.lines[:header_at]
-        if len(before) > 1:
-            raise self.error(
-                "unexpected text before the hub header (only one summary line may stand there)",
-                before[0].no,
-            )
-        if before and before[0].text in HEADINGS:
-            raise self.error(f"heading {before[0].text!r} before the hub header", before[0].no)
-        header = self.lines[header_at]
-        polarity = polarity_key(_HUB.match(header.text)["label"], source=self.name, line=header.no)
-
         rest = self.lines[header_at + 1 :]
         if not rest or rest[0].text in HEADINGS:
-            raise self.error("no hub title after the hub header", header.no)
-        title = rest[0].text
-        pos = 1
-        top_role, top_share = None, None
-        if pos < len(rest) and rest[pos].text not in HEADINGS:
-            m = _BEHAVIOUR.match(rest[pos].text)
-            if m:
-                ln = rest[pos]
-                said = polarity_key(m["polarity"], source=self.name, line=ln.no)
-                if said != polarity:
-                    raise self.error(
-                        f"behaviour sentence says {said!r} but the hub header says {polarity!r}", ln.no
-                    )
-                if m["role"]:
-                    top_role = role_key(m["role"], source=self.name, line=ln.no)
-                    top_share = _share(Decimal(m["pct"]) / 100, self, ln.no)
-                pos += 1
+            raise self.error("no hub title after the hub header", self.lines[header_at].no)
+        top_role, top_share, pos = self._behaviour(rest, polarity)
         sections = self._sections(rest[pos:])
-
-        abstract_lines = [ln.text for ln in sections.get(ABSTRACT, [])]
-        abstract = "\n".join(abstract_lines) or None
-        urls = tuple(dict.fromkeys(u.rstrip(".,;:") for u in _URL.findall(abstract or "")))
-        code_urls = tuple(u for u in urls if any(f"//{h}/" in u or f".{h}/" in u for h in _CODE_HOSTS))
-        hub = Work(title=title, abstract=abstract, urls=urls, code_urls=code_urls)
+        hub = _hub_work(rest[0].text, sections)
 
         roles = tuple(self._shares(sections.get(ROLE_SUMMARY, []), role_key))
         polarities = tuple(self._shares(sections.get(POLARITY_SUMMARY, []), polarity_key))
@@ -133,6 +101,42 @@ class _Parser:
             receptions=(reception,),
             notes=tuple(self.notes),
         )
+
+    def _header(self) -> tuple[int, str]:
+        """Where the hub header line is, and the polarity it names (at most a summary line before it)."""
+        found = next(((i, m) for i, ln in enumerate(self.lines) if (m := _HUB.match(ln.text)) is not None), None)
+        if found is None:
+            raise self.error("no hub header: expected a line 'hub <Polarity> citations'", self.lines[0].no)
+        header_at, m = found
+        before = self.lines[:header_at]
+        if len(before) > 1:
+            raise self.error(
+                "unexpected text before the hub header (only one summary line may stand there)",
+                before[0].no,
+            )
+        if before and before[0].text in HEADINGS:
+            raise self.error(f"heading {before[0].text!r} before the hub header", before[0].no)
+        return header_at, polarity_key(m["label"], source=self.name, line=self.lines[header_at].no)
+
+    def _behaviour(self, rest: list[_Line], polarity: str) -> tuple[str | None, Decimal | None, int]:
+        """The most common role and its share from the behaviour sentence after the title, if there
+        is one, and where the sections start."""
+        pos = 1
+        top_role, top_share = None, None
+        if pos < len(rest) and rest[pos].text not in HEADINGS:
+            m = _BEHAVIOUR.match(rest[pos].text)
+            if m:
+                ln = rest[pos]
+                said = polarity_key(m["polarity"], source=self.name, line=ln.no)
+                if said != polarity:
+                    raise self.error(
+                        f"behaviour sentence says {said!r} but the hub header says {polarity!r}", ln.no
+                    )
+                if m["role"]:
+                    top_role = role_key(m["role"], source=self.name, line=ln.no)
+                    top_share = _share(Decimal(m["pct"]) / 100, self, ln.no)
+                pos += 1
+        return top_role, top_share, pos
 
     def _sections(self, lines: list[_Line]) -> dict[str, list[_Line]]:
         sections: dict[str, list[_Line]] = {}
@@ -204,13 +208,13 @@ class _Parser:
                 by_summary.setdefault(" ".join(summary.split()), i)
         representative: set[int] = set()
         for ln in rep:
-            i = by_summary.get(" ".join(ln.text.split()))
-            if i is None:
+            at = by_summary.get(" ".join(ln.text.split()))
+            if at is None:
                 self.notes.append(
                     f"{self.name}:{ln.no}: representative summary matches no citing-paper record; skipped"
                 )
             else:
-                representative.add(i)
+                representative.add(at)
         hub_key = normalize_title(hub.title or "")
         seen: dict[str, int] = {}
         citations: list[Citation] = []
@@ -232,6 +236,15 @@ class _Parser:
                 Citation(citing=work, cited=hub, representative=i in representative, position=len(citations) + 1)
             )
         return tuple(citations)
+
+
+def _hub_work(title: str, sections: dict[str, list[_Line]]) -> Work:
+    """The hub paper: its title, and its abstract with the URLs in it (code hosts apart)."""
+    abstract_lines = [ln.text for ln in sections.get(ABSTRACT, [])]
+    abstract = "\n".join(abstract_lines) or None
+    urls = tuple(dict.fromkeys(u.rstrip(".,;:") for u in _URL.findall(abstract or "")))
+    code_urls = tuple(u for u in urls if any(f"//{h}/" in u or f".{h}/" in u for h in _CODE_HOSTS))
+    return Work(title=title, abstract=abstract, urls=urls, code_urls=code_urls)
 
 
 def _share(value: Decimal, parser: _Parser, line: int) -> Decimal:

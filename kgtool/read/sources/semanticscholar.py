@@ -175,11 +175,13 @@ def parse_edges_page(
     data = need(payload, "data", list, source)
     nxt = opt(payload, "next", int, source)
     start = opt(payload, "offset", int, source) or 0
-    cites, notes = [], []
+    cites: list[Citation] = []
+    notes: list[str] = []
     for i, item in enumerate(data):
         c, n = parse_edge(item, root, direction, source, f"data[{i}].", position=start + i + 1)
         notes += n
-        cites.append(c)
+        if c is not None:  # always, given a position
+            cites.append(c)
     return cites, notes, nxt
 
 
