@@ -223,3 +223,14 @@ def test_the_readme_python_example_runs(tmp_path):
         r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
         assert r.stderr == ""  # the library prints nothing of its own
+
+
+def test_site_into_a_folder_that_cannot_be_made_is_one_line(tmp_path, exports):
+    """An OS error in the library arrives as a KgtoolError: one line naming --out, exit 2."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    r = run("-q", "site", str(exports / "g.ttl"), "--out", str(blocker / "site"))
+    assert r.exit_code == 2
+    assert re.fullmatch(rf"kgtool: error: --out {re.escape(str(blocker / 'site'))}: cannot create the site folder "
+                        r"\((File exists|Not a directory)\)\n", r.stderr), r.stderr
+    assert blocker.read_text() == "not a folder"

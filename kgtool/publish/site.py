@@ -197,12 +197,18 @@ def build_site(
     data = load_site_data(graph)
     links = Linker(resources)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(leftovers.mkdtemp(f".{out.name}.tmp-", out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(leftovers.mkdtemp(f".{out.name}.tmp-", out.parent))
+    except OSError as e:
+        raise UsageError(f"--out {out}: cannot create the site folder ({e.strerror or type(e).__name__})") from None
     try:
         os.chmod(tmp, 0o755)
         count = _write_site(tmp, graph, base, data, resources, links, title, license, sparql_endpoint, progress)
         _swap_into_place(tmp, out)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UsageError(f"--out {out}: cannot write the site ({e.strerror or type(e).__name__})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
