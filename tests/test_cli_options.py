@@ -234,3 +234,22 @@ def test_site_into_a_folder_that_cannot_be_made_is_one_line(tmp_path, exports):
     assert re.fullmatch(rf"kgtool: error: --out {re.escape(str(blocker / 'site'))}: cannot create the site folder "
                         r"\((File exists|Not a directory)\)\n", r.stderr), r.stderr
     assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["validate", "x.nt", "--engine", "bogus"], "Invalid value for '--engine'"),
+    (["nosuch"], "No such command 'nosuch'"),
+    (["validate"], "Missing argument 'FILES...'"),
+    (["push", "x.nt", "--graph", "https://example.org/g"], "Missing option '--endpoint'"),
+    (["convert", "x.csv", "--bogus"], "No such option '--bogus'"),
+])
+def test_a_usage_error_is_one_line_naming_the_option(args, message):
+    r = run(*args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(f"kgtool: error: {message}") and r.stderr.count("\n") == 1, r.stderr
+    assert f"(see 'kgtool {args[0] + ' ' if args[0] in main.commands else ''}--help')" in r.stderr
+
+
+def test_kgtool_alone_still_shows_the_help():
+    r = run()
+    assert "Usage: kgtool [OPTIONS] COMMAND" in r.output and "Commands:" in r.output

@@ -1,4 +1,4 @@
-"""`kgtool load`, `query --store/--name/--list` and `stats --store` through the CLI."""
+"""`kgtool load`, `query --store/--query/--list` and `stats --store` through the CLI."""
 
 from __future__ import annotations
 

@@ -6,8 +6,9 @@ import errno
 import functools
 import os
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
 
 import click
 
@@ -15,6 +16,34 @@ from ..errors import KgtoolError, ValidationFailed
 
 EXIT_INVALID = 1
 EXIT_ERROR = 2
+# 'kgtool' alone prints the help (click 8.2+ raises it as a usage error).
+_HELP: tuple[type[Exception], ...] = tuple(
+    c for c in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if c is not None
+)
+
+
+class OneLineUsageError(click.ClickException):
+    """A usage error click found (unknown option, bad value), shown as one line like every error."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, e: click.UsageError):
+        super().__init__(e.format_message())
+        self.command_path = e.ctx.command_path if e.ctx is not None else "kgtool"
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"kgtool: error: {' '.join(self.message.split())} (see '{self.command_path} --help')", err=True)
+
+
+@contextmanager
+def one_line_usage() -> Iterator[None]:
+    """Turn click's usage errors (three lines: usage, hint, error) into one line."""
+    try:
+        yield
+    except _HELP:
+        raise
+    except click.UsageError as e:
+        raise OneLineUsageError(e) from None
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

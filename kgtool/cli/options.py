@@ -74,9 +74,23 @@ def _quiet_here(ctx: click.Context, _param: click.Parameter, value: bool) -> Non
 
 
 class Group(click.Group):
-    """Every command also takes -q/--quiet after its name (``kgtool convert ... --quiet``)."""
+    """Every command also takes -q/--quiet after its name (``kgtool convert ... --quiet``); a usage
+    error is one line."""
 
     command_class = Command
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        from .boundary import one_line_usage
+
+        with one_line_usage():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .boundary import one_line_usage
+
+        with one_line_usage():
+            return super().invoke(ctx)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_quiet_here,
@@ -153,7 +167,7 @@ def http_settings(mailto: str | None, offline: bool, refresh: bool, no_cache: bo
 def endpoint_options(required: bool, services: tuple[str, ...] = ("query", "update", "store")) -> Callable[[F], F]:
     """--endpoint and the options that locate and reach its services."""
     opts = [
-        click.option("--endpoint", required=required, default=None, metavar="URL",
+        click.option("--endpoint", required=required, metavar="URL",  # no default: click 8.5 takes one as given
                      help="The SPARQL server's base URL (see --layout)."),
         click.option("--layout", default="oxigraph", show_default=True, metavar="SERVER",
                      help="Service paths under --endpoint: oxigraph, fuseki, graphdb, virtuoso, qlever."),
