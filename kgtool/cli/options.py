@@ -92,6 +92,9 @@ class Group(click.Group):
         with one_line_usage():
             return super().invoke(ctx)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # in the order they were added: the pipeline's
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_quiet_here,
                                        help="No progress messages on stderr."))

@@ -208,7 +208,7 @@ def build_site(
         _swap_into_place(tmp, out)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise UsageError(f"--out {out}: cannot write the site ({e.strerror or type(e).__name__})") from None
+        raise UsageError(f"--out {out}: cannot write the site ({e.strerror or e or type(e).__name__})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
