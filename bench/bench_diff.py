@@ -6,7 +6,7 @@ bench/gen_oc_csv.py and `kgtool convert --to nt` when missing), writes beside it
 (old) and a copy with every 100th triple replaced by another (new), then measures, each in its
 own process, the median of --runs runs:
 
-  diff sorted      kgtool diff old new --out /dev/null     (inputs sorted: grep + sort -c + comm)
+  diff sorted      kgtool diff old new --output /dev/null     (inputs sorted: grep + sort -c + comm)
   read floor       cat old new > /dev/null                 (the same bytes, just read)
   diff unsorted    kgtool diff on unsorted copies           (adds two external sorts; --runs 1)
   sort floor       LC_ALL=C sort -u of one unsorted copy    (what that costs by itself)
@@ -96,14 +96,14 @@ def main() -> None:
     size = old.stat().st_size
     print(f"inputs: {lines:,} triples, {size / 1e9:.2f} GB each; load average {os.getloadavg()[0]:.1f} "
           f"(machine shared with other jobs: wall times are noisy)")
-    diff = median_time(KGTOOL + ["diff", str(old), str(new), "--out", "/dev/null"], args.runs)
-    rss = peak_rss(KGTOOL + ["diff", str(old), str(new), "--out", "/dev/null"])
+    diff = median_time(KGTOOL + ["diff", str(old), str(new), "--output", "/dev/null"], args.runs)
+    rss = peak_rss(KGTOOL + ["diff", str(old), str(new), "--output", "/dev/null"])
     floor = median_time(["cat", str(old), str(new)], args.runs, stdout=subprocess.DEVNULL)
     print(f"diff sorted     {diff:7.1f} s   read floor {floor:5.1f} s   ratio {diff / floor:4.1f}x   "
           f"peak RSS {rss:.0f} MB (largest process of the diff)")
     if args.sorted_only:
         return
-    t = sh(KGTOOL + ["diff", str(old_u), str(new_u), "--out", "/dev/null"])
+    t = sh(KGTOOL + ["diff", str(old_u), str(new_u), "--output", "/dev/null"])
     s = sh(["sort", "-u", "-S", "25%", "-T", str(work), "-o", "/dev/null", str(new_u)])
     print(f"diff unsorted   {t:7.1f} s   one sort  {s:5.1f} s   ratio {t / s:4.1f}x   (1 run)")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")

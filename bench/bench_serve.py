@@ -38,7 +38,7 @@ def free_port() -> int:
 def build_site(work: Path) -> Path:
     kg = [sys.executable, "-m", "kgtool", "-q"]
     subprocess.run(kg + ["build", str(ROOT / "examples" / "hub-example.txt"), "--out", str(work), "--name", "g",
-                         "--format", "ttl"], check=True, capture_output=True)
+                         "--to", "ttl"], check=True, capture_output=True)
     subprocess.run(kg + ["site", str(work / "g.ttl"), "--out", str(work / "site")], check=True, capture_output=True)
     return work / "site"
 

@@ -1,6 +1,6 @@
 """kgtool: scholarly papers and their citations as a validated, queryable CiTO knowledge graph.
 
-The library API (the CLI is a thin layer over it)::
+The library API (the CLI, ``kgtool.cli``, is a thin layer over it)::
 
     from kgtool import read_hub_page, build_graph
     result = build_graph([read_hub_page("page.txt")], out_dir="exports", stem="page")
@@ -8,6 +8,10 @@ The library API (the CLI is a thin layer over it)::
     from kgtool import convert_dump, validate_paths          # dumps of millions of citations
     convert_dump("opencitations-index.csv.gz", to="nt.gz", out_dir="exports/oc", split=5_000_000)
     report = validate_paths(["exports/oc"])                  # DuckDB for folders and large inputs
+
+The library never prints or exits: it raises ``KgtoolError`` subclasses (one-line messages
+naming the file, line or field) and hands progress lines to an optional ``progress`` callback
+(``kgtool.progress.Progress``).
 """
 
 from __future__ import annotations

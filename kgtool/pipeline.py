@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -15,18 +15,13 @@ from .map import iris
 from .map.mapping import triples
 from .map.model import Bundle
 from .map.resolve import Resolved, resolve
+from .progress import Progress, quiet
 from .safenames import check_inside
 from .serialize.export import parse_formats, write_exports
 from .validate.shacl import Report
 
 if TYPE_CHECKING:
     from .read.http import HttpSettings
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass
@@ -64,7 +59,7 @@ def build_graph(
     formats: str | Iterable[str] = ("ttl", "jsonld"),
     base: str = iris.DEFAULT_BASE,
     validate: bool = True,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> BuildResult:
     """Map, validate and (unless out_dir is None) write the exports.
 
@@ -115,7 +110,7 @@ def build_hub_pages(
 
         found = enrich_bundles(
             bundles, enrich, threshold=match_threshold or DEFAULT_THRESHOLD, http=http,
-            progress=kwargs.get("progress", _quiet),
+            progress=kwargs.get("progress", quiet),
         )
         bundles += found.bundles
         notes = tuple(found.notes)

@@ -1,7 +1,8 @@
 """Progress lines for long runs (records, triples, rate, ETA), through a callback.
 
-The library never prints: it hands lines to a callback (the CLI writes them to stderr, or drops
-them under --quiet). Lines come at most once per ``interval`` seconds.
+The library never prints: it hands lines to a ``Progress`` callback (the CLI writes them to
+stderr, or drops them under --quiet). This is the one progress type; every stage imports it
+from here. A ``ProgressMeter`` sends a line at most once per ``interval`` seconds.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-Report = Callable[[str], None]
+Progress = Callable[[str], None]
+"""Receives one-line progress messages."""
+Report = Progress  # the same type, under its earlier name
 
 
 def quiet(_: str) -> None:
-    pass
+    """The Progress that says nothing."""
 
 
 def _clock(seconds: float) -> str:
@@ -24,7 +27,7 @@ def _clock(seconds: float) -> str:
 class ProgressMeter:
     """Reports counts, rates and (when the total size is known) percent done and ETA."""
 
-    def __init__(self, report: Report, label: str, total_bytes: int | None = None, interval: float = 1.0,
+    def __init__(self, report: Progress, label: str, total_bytes: int | None = None, interval: float = 1.0,
                  unit: str = "records"):
         self.report = report
         self.label = label

@@ -12,7 +12,6 @@ Every key is checked before anything is read or written; a bad one is one line n
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,15 +19,11 @@ from typing import Any, NoReturn, overload
 
 from .errors import InputError
 from .map import iris
+from .progress import Progress, quiet
 from .read.inputs import KINDS
 
-Progress = Callable[[str], None]
 _KIND_ALIASES = {"s2": "semanticscholar", "oc": "opencitations", "coci": "opencitations"}
 _APIS = ("openalex", "crossref", "opencitations", "semanticscholar", "s2", "oc", "coci")
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 class RecipeError(InputError):
@@ -279,7 +274,7 @@ class RecipeRun:
     targets: list[str]
 
 
-def run_recipe(path: str | Path, *, progress: Progress = _quiet) -> RecipeRun:
+def run_recipe(path: str | Path, *, progress: Progress = quiet) -> RecipeRun:
     """Read every source, build and write the exports, then sync every target."""
     from .fetch import fetch_bundle
     from .pipeline import build_graph

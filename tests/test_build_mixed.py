@@ -41,7 +41,7 @@ def test_a_title_only_citing_paper_joins_the_identified_work_of_another_source(t
     answer = tmp_path / "W4414.json"
     answer.write_bytes(openalex_page([LATTICE]))
     out = tmp_path / "o"
-    r = run("-q", "build", str(EXAMPLE), f"openalex:{answer}", "--out", str(out), "--format", "nt")
+    r = run("-q", "build", str(EXAMPLE), f"openalex:{answer}", "--out", str(out), "--to", "nt")
     assert r.exit_code == 0, r.output
     g = Graph().parse(out / "graph.nt", format="nt")
     node = URIRef(BASE + "work/doi/10.5555/lattice.2024")
@@ -93,7 +93,7 @@ def test_all_shared_samples_build_into_one_conforming_graph(shared_dir, tmp_path
     paths = [str(shared_dir / "samples" / rel) for rel, _ in SAMPLES] + [str(shared_dir / "samples/hub/spacer-hub.txt")]
     if not all(__import__("os").path.isfile(p) for p in paths):
         pytest.skip("a shared sample is missing")
-    r = run("build", *paths, "--out", str(tmp_path), "--format", "nt")
+    r = run("build", *paths, "--out", str(tmp_path), "--to", "nt")
     assert r.exit_code == 0, r.output
     assert "validation: conforms (0 violations" in r.stdout
 
@@ -104,7 +104,7 @@ def test_a_gzipped_openalex_snapshot_is_a_small_dump(tmp_path):
     dump = tmp_path / "works.jsonl.gz"
     dump.write_bytes(gzip.compress("".join(json.dumps(x) + "\n" for x in lines).encode()))
     out = tmp_path / "o"
-    r = run("-q", "build", str(dump), "--out", str(out), "--format", "nt")
+    r = run("-q", "build", str(dump), "--out", str(out), "--to", "nt")
     assert r.exit_code == 0, r.output
     g = Graph().parse(out / "works.nt", format="nt")
     assert (URIRef(BASE + "work/doi/10.5555/lattice.2024"), CITO.cites, URIRef(BASE + "work/doi/10.5555/cited")) in g
@@ -128,7 +128,7 @@ def test_the_summary_accounts_for_every_citation_record_read(shared_dir, tmp_pat
     refs = sum(len(it.get("reference") or []) for it in json.loads(path.read_bytes())["message"]["items"])
     copy = tmp_path / "again.json"
     copy.write_bytes(path.read_bytes() + b"\n")  # the same records from a second source: merged, not lost
-    r = run("-q", "build", str(path), str(copy), "--out", str(tmp_path / "o"), "--format", "nt")
+    r = run("-q", "build", str(path), str(copy), "--out", str(tmp_path / "o"), "--to", "nt")
     assert r.exit_code == 0, r.output
     g = Graph().parse(tmp_path / "o" / "graph.nt", format="nt")
     in_graph = len(list(g.subject_objects(CITO.cites)))

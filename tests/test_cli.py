@@ -52,7 +52,7 @@ def test_quiet_silences_progress(tmp_path):
 def test_several_pages_make_one_graph_with_shared_papers_as_one_node(tmp_path):
     p2 = tmp_path / "second.txt"
     p2.write_text(PAGE2)
-    r = run("-q", "build", str(EXAMPLE), str(p2), "--out", str(tmp_path / "o"), "--format", "nt,nq")
+    r = run("-q", "build", str(EXAMPLE), str(p2), "--out", str(tmp_path / "o"), "--to", "nt,nq")
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["graph.nq", "graph.nt"]
     g = Graph().parse(tmp_path / "o" / "graph.nt", format="nt")
@@ -62,12 +62,12 @@ def test_several_pages_make_one_graph_with_shared_papers_as_one_node(tmp_path):
 
 
 def test_stdin_in_and_stdout_out():
-    r = run("-q", "build", "-", "--out", "-", "--format", "nt", input=EXAMPLE.read_bytes())
+    r = run("-q", "build", "-", "--out", "-", "--to", "nt", input=EXAMPLE.read_bytes())
     assert r.exit_code == 0, r.output
     g = Graph().parse(data=r.stdout, format="nt")
     assert len(g) > 50
     r = run("-q", "build", "-", "--out", "-", input=EXAMPLE.read_bytes())
-    assert r.exit_code == 2 and "exactly one --format" in r.stderr
+    assert r.exit_code == 2 and "exactly one --to format" in r.stderr
 
 
 def test_custom_base_and_name(tmp_path):
@@ -102,7 +102,7 @@ def test_bad_input_one_line_error_exit_2_nothing_written(tmp_path, content, word
 def test_missing_file_and_bad_options(tmp_path):
     r = run("build", str(tmp_path / "nope.txt"), "--out", str(tmp_path))
     assert r.exit_code == 2 and "nope.txt: no such file" in r.stderr
-    r = run("build", str(EXAMPLE), "--format", "ttl,xml", "--out", str(tmp_path / "o"))
+    r = run("build", str(EXAMPLE), "--to", "ttl,xml", "--out", str(tmp_path / "o"))
     assert r.exit_code == 2 and "unknown format 'xml'" in r.stderr and not (tmp_path / "o").exists()
     r = run("build", str(EXAMPLE), "--base", "not-an-iri", "--out", str(tmp_path / "o"))
     assert r.exit_code == 2 and "--base" in r.stderr
@@ -136,12 +136,12 @@ def test_validate_exit_codes_and_formats(tmp_path):
     # A warning fails validation only when asked to (--fail-on warning); sh:conforms is SHACL's.
     warned = tmp_path / "warned.ttl"
     warned.write_text(ttl.read_text().replace("prov:wasDerivedFrom", "prov:wasInfluencedBy"))
-    r = run("validate", str(warned), "--format", "ttl")
+    r = run("validate", str(warned), "--report", "ttl")
     assert r.exit_code == 0 and "sh:conforms false" in r.stdout
     assert run("validate", str(warned), "--fail-on", "warning").exit_code == 1
     broken = tmp_path / "broken.ttl"
     broken.write_text(ttl.read_text().replace("dcterms:title", "dcterms:alternative"))
-    r = run("validate", str(broken), "--format", "json")
+    r = run("validate", str(broken), "--report", "json")
     assert r.exit_code == 1
     doc = json.loads(r.stdout)
     assert doc["conforms"] is False and doc["counts"]["violation"] == 5
@@ -149,7 +149,7 @@ def test_validate_exit_codes_and_formats(tmp_path):
     assert group["shape"] == "kgsh:WorkNamed" and group["count"] == 5
     assert group["path"] == "dcterms:title | prism:doi | fabio:hasArXivId | dcterms:identifier | dcterms:bibliographicCitation"
     assert len(group["examples"]) == 3 and group["examples"][0]["focus"].startswith("https://w3id.org/")
-    r = run("validate", str(broken), "--format", "ttl")
+    r = run("validate", str(broken), "--report", "ttl")
     assert r.exit_code == 1 and "sh:ValidationReport" in r.stdout
     r = run("validate", str(broken))
     assert "... and 2 more" in r.stdout
@@ -162,20 +162,20 @@ def test_validate_exit_codes_and_formats(tmp_path):
 
 
 def test_query_over_files_in_any_format(tmp_path):
-    run("-q", "build", str(EXAMPLE), "--out", str(tmp_path), "--format", "ttl,jsonld,nt,nq")
+    run("-q", "build", str(EXAMPLE), "--out", str(tmp_path), "--to", "ttl,jsonld,nt,nq")
     q = "SELECT ?title WHERE { ?c a cito:Citation ; cito:hasCitingEntity ?w . ?w dcterms:title ?title } ORDER BY ?title"
     outputs = {}
     for suffix in ("ttl", "jsonld", "nt", "nq"):
-        r = run("query", str(tmp_path / f"hub-example.{suffix}"), "--sparql", q, "--format", "csv")
+        r = run("query", str(tmp_path / f"hub-example.{suffix}"), "--sparql", q, "--results", "csv")
         assert r.exit_code == 0, r.output
         outputs[suffix] = r.stdout
     assert len(set(outputs.values())) == 1
     lines = outputs["ttl"].splitlines()
     assert lines[0] == "title" and len(lines) == 5 and lines[1] == '"""Citations Are Not Edges"": Rethinking Scholarly Graph Models"'
-    r = run("query", str(tmp_path / "hub-example.ttl"), "--sparql", q, "--format", "json")
+    r = run("query", str(tmp_path / "hub-example.ttl"), "--sparql", q, "--results", "json")
     doc = json.loads(r.stdout)
     assert doc["head"]["vars"] == ["title"] and len(doc["results"]["bindings"]) == 4
-    r = run("query", str(tmp_path / "hub-example.ttl"), "--sparql", q, "--format", "tsv")
+    r = run("query", str(tmp_path / "hub-example.ttl"), "--sparql", q, "--results", "tsv")
     assert r.stdout.splitlines()[0] == "?title" and r.stdout.splitlines()[1].startswith('"\\"Citations')
     r = run("query", str(tmp_path / "hub-example.ttl"), "--sparql", q)
     assert r.stdout.splitlines()[-1] == "(4 rows)"
@@ -190,7 +190,7 @@ def test_query_over_files_in_any_format(tmp_path):
 def test_stats_come_from_the_graph_not_the_text(tmp_path):
     run("-q", "build", str(EXAMPLE), "--out", str(tmp_path))
     ttl = tmp_path / "hub-example.ttl"
-    r = run("stats", str(ttl), "--format", "json")
+    r = run("stats", str(ttl), "--report", "json")
     s = json.loads(r.stdout)
     assert (s["works"], s["citations"]) == (5, 4)
     (rec,) = s["receptions"]
@@ -203,7 +203,7 @@ def test_stats_come_from_the_graph_not_the_text(tmp_path):
     g.remove((c, None, None))
     edited = tmp_path / "edited.ttl"
     edited.write_text(g.serialize(format="turtle"))
-    s2 = json.loads(run("stats", str(edited), "--format", "json").stdout)
+    s2 = json.loads(run("stats", str(edited), "--report", "json").stdout)
     assert s2["citations"] == 3 and s2["receptions"][0]["citations"] == 3
     r = run("stats", str(ttl))
     assert "most common role method (50%)" in r.stdout and "triples" in r.stdout
@@ -211,7 +211,7 @@ def test_stats_come_from_the_graph_not_the_text(tmp_path):
 
 def test_stats_on_shared_sample(shared_hub_sample, tmp_path):
     run("-q", "build", str(shared_hub_sample), "--out", str(tmp_path))
-    s = json.loads(run("stats", str(tmp_path / "spacer-hub.ttl"), "--format", "json").stdout)
+    s = json.loads(run("stats", str(tmp_path / "spacer-hub.ttl"), "--report", "json").stdout)
     (rec,) = s["receptions"]
     assert (s["works"], s["citations"], rec["citations"], rec["representative"], rec["citing_with_summary"]) == (30, 29, 29, 24, 28)
     assert (rec["polarity"], rec["most_common_role"], rec["most_common_role_share"]) == ("mixed", "background", 0.67)

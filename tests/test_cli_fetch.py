@@ -90,7 +90,7 @@ def test_fetch_crossref_references_to_stdout(api_server):
     api_server.expect_request("/crossref/works/10.5555/kg.xref.2023.7").respond_with_data(
         api_fixture("crossref/work.json"), content_type="application/json"
     )
-    r = run("-q", "fetch", "crossref", "10.5555/KG.XREF.2023.7", "--references", "--format", "nt", "--out", "-")
+    r = run("-q", "fetch", "crossref", "10.5555/KG.XREF.2023.7", "--references", "--to", "nt", "--out", "-")
     assert r.exit_code == 0
     g = Graph().parse(data=r.stdout, format="nt")
     cites = list(g.subject_objects(None))
@@ -156,7 +156,7 @@ def test_base_url_env_var_is_honoured(httpserver, tmp_path, monkeypatch):
 def test_installed_entry_point_reads_a_saved_csv(tmp_path):
     exe = [sys.executable, "-m", "kgtool"]
     r = subprocess.run([*exe, "fetch", "opencitations", "--input", str(API_DATA / "opencitations" / "dump.csv"),
-                        "--out", str(tmp_path), "--format", "ttl"], capture_output=True, text=True, timeout=120)
+                        "--out", str(tmp_path), "--to", "ttl"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "dump.ttl").is_file()
     bad = tmp_path / "bad.json"

@@ -1,4 +1,4 @@
-"""`kgtool load`, `query --store/--name/--list` and `stats --store` through the CLI."""
+"""`kgtool load`, `query --store/--query/--list` and `stats --store` through the CLI."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_load_then_query_a_shipped_query(small_graph, tmp_path):
     r = run("-q", "load", str(small_graph), "--store", db)
     assert r.output == f"unchanged {small_graph} -> <{file_graph_iri(small_graph)}>: {n} triples\n"
 
-    r = run("query", "--store", db, "--name", "citing-works", "--param", f"work={rec.iri(rec.HUB)}", "--format", "json")
+    r = run("query", "--store", db, "--query", "citing-works", "--param", f"work={rec.iri(rec.HUB)}", "--results", "json")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
     assert doc["head"]["vars"] == ["citing", "title", "year", "created"]
@@ -35,7 +35,7 @@ def test_load_then_query_a_shipped_query(small_graph, tmp_path):
 
 
 def test_query_files_with_a_shipped_query(small_graph):
-    r = run("query", str(small_graph), "--name", "missing-identifiers", "--format", "tsv")
+    r = run("query", str(small_graph), "--query", "missing-identifiers", "--results", "tsv")
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     assert lines[0] == "?work\t?title"
@@ -47,7 +47,7 @@ def test_sparql_option_still_works_on_files_and_now_on_the_store(small_graph, tm
     run("-q", "load", str(small_graph), "--store", db)
     q = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a cito:Citation }"
     for source in ([str(small_graph)], ["--store", db]):
-        r = run("query", *source, "--sparql", q, "--format", "csv")
+        r = run("query", *source, "--sparql", q, "--results", "csv")
         assert r.exit_code == 0, r.output
         assert r.output.splitlines() == ["n", str(len(rec.CITATIONS))]
 
@@ -61,7 +61,7 @@ def test_query_list():
 def test_an_injected_parameter_exits_2_with_one_line(small_graph, tmp_path):
     db = str(tmp_path / "kg.db")
     run("-q", "load", str(small_graph), "--store", db)
-    r = run("query", "--store", db, "--name", "citing-works", "--param", "work=https://x.org/a> } UNION { ?s ?p ?o } #")
+    r = run("query", "--store", db, "--query", "citing-works", "--param", "work=https://x.org/a> } UNION { ?s ?p ?o } #")
     assert r.exit_code == 2
     assert r.output.startswith("kgtool: error: --param work must be an absolute IRI") and r.output.count("\n") == 1
 
@@ -69,11 +69,11 @@ def test_an_injected_parameter_exits_2_with_one_line(small_graph, tmp_path):
 def test_query_usage_errors(small_graph, tmp_path):
     cases = [
         (["query", str(small_graph)], "give a query with --sparql"),
-        (["query", "--name", "most-cited"], "exactly one of them"),
-        (["query", str(small_graph), "--store", "x.db", "--name", "most-cited"], "exactly one of them"),
-        (["query", str(small_graph), "--sparql", "ASK {}", "--param", "a=b"], "--param goes with --name"),
-        (["query", str(small_graph), "--name", "nope"], "no shipped query named 'nope'"),
-        (["query", "--store", str(tmp_path / "none.db"), "--name", "most-cited"], "no kgtool store here"),
+        (["query", "--query", "most-cited"], "exactly one of them"),
+        (["query", str(small_graph), "--store", "x.db", "--query", "most-cited"], "exactly one of them"),
+        (["query", str(small_graph), "--sparql", "ASK {}", "--param", "a=b"], "--param goes with --query"),
+        (["query", str(small_graph), "--query", "nope"], "no shipped query named 'nope'"),
+        (["query", "--store", str(tmp_path / "none.db"), "--query", "most-cited"], "no kgtool store here"),
         (["stats"], "give RDF files, or --store DIR"),
         (["load", str(tmp_path / "missing.ttl"), "--store", str(tmp_path / "kg.db")], "missing.ttl: no such file"),
         (["load", str(small_graph), "--store", str(tmp_path / "kg2.db"), "--graph", "not an iri"], "--graph must be an absolute IRI"),
@@ -87,8 +87,8 @@ def test_query_usage_errors(small_graph, tmp_path):
 def test_stats_from_the_store_match_stats_from_the_file(small_graph, tmp_path):
     db = str(tmp_path / "kg.db")
     run("-q", "load", str(small_graph), "--store", db)
-    from_store = run("stats", "--store", db, "--format", "json")
-    from_file = run("stats", str(small_graph), "--format", "json")
+    from_store = run("stats", "--store", db, "--report", "json")
+    from_file = run("stats", str(small_graph), "--report", "json")
     assert from_store.exit_code == from_file.exit_code == 0
     assert json.loads(from_store.output) == json.loads(from_file.output)
     assert json.loads(from_store.output)["citations"] == len(rec.CITATIONS)
@@ -99,7 +99,7 @@ def test_entry_point_loads_and_queries(small_graph, tmp_path):
     exe = [sys.executable, "-m", "kgtool"]
     r = subprocess.run([*exe, "-q", "load", str(small_graph), "--store", db], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stderr == "", r.stderr
-    r = subprocess.run([*exe, "query", "--store", db, "--name", "most-cited", "--format", "csv"],
+    r = subprocess.run([*exe, "query", "--store", db, "--query", "most-cited", "--results", "csv"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     rows = r.stdout.splitlines()[1:]

@@ -23,7 +23,7 @@ def run(*args: str, input: bytes | None = None):
 def build(tmp_path, name: str, page: str, formats: str = "nt") -> dict:
     src = tmp_path / f"{name}.txt"
     src.write_text(page, encoding="utf-8")
-    r = run("-q", "build", str(src), "--out", str(tmp_path / name), "--format", formats)
+    r = run("-q", "build", str(src), "--out", str(tmp_path / name), "--to", formats)
     assert r.exit_code == 0, r.output
     return {f: tmp_path / name / f"{name}.{f}" for f in formats.split(",")}
 
@@ -72,7 +72,7 @@ def test_any_two_syntaxes_compare_by_their_triples(two_exports):
 def test_update_applied_to_the_old_graph_gives_the_new_one(two_exports):
     old, new = two_exports
     g = "http://example.org/g"
-    r = run("-q", "diff", str(old["nt"]), str(new["nt"]), "--format", "update", "--graph", g, "--chunk-size", "2")
+    r = run("-q", "diff", str(old["nt"]), str(new["nt"]), "--to", "update", "--graph", g, "--chunk-size", "2")
     assert r.exit_code == 0, r.output
     assert r.stdout.count("DATA {") > 2  # chunked
     store = ox.Store()
@@ -89,7 +89,7 @@ def test_unsorted_gzipped_and_stdin_inputs(two_exports, tmp_path):
     body = sorted(new["nt"].read_text(encoding="utf-8").splitlines(keepends=True), key=lambda s: s[::-1])
     shuffled.write_bytes(gzip.compress("".join(body + body[:3]).encode()))  # unsorted, with duplicates
     out = tmp_path / "changes.rdfp"
-    r = run("-q", "diff", "-", str(shuffled), "--out", str(out), input=old["nt"].read_bytes())
+    r = run("-q", "diff", "-", str(shuffled), "--output", str(out), input=old["nt"].read_bytes())
     assert r.exit_code == 0, r.output
     assert out.read_text() == run("-q", "diff", str(old["nt"]), str(new["nt"])).stdout
 

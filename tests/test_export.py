@@ -100,7 +100,7 @@ def test_formats_registry():
 def _build_with_seed(seed: str, page: Path, out: Path) -> dict[str, bytes]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     subprocess.run(
-        [sys.executable, "-m", "kgtool", "-q", "build", str(page), "--out", str(out), "--format", "ttl,jsonld,nt,nq"],
+        [sys.executable, "-m", "kgtool", "-q", "build", str(page), "--out", str(out), "--to", "ttl,jsonld,nt,nq"],
         check=True, env=env, capture_output=True, cwd=ROOT,
     )
     return {p.name: p.read_bytes() for p in sorted(out.iterdir())}

@@ -179,7 +179,7 @@ def test_disk_full_during_load_keeps_the_old_graph(tmp_path, tmpfs):
     store = str(disk / "kg.db")
     assert run("load", str(small), "--store", store, "--graph", "https://example.org/g").exit_code == 0
     one_line_error(run("load", str(big), "--store", store, "--graph", "https://example.org/g"), "No space left")
-    r = run("stats", "--store", store, "--format", "json")
+    r = run("stats", "--store", store, "--report", "json")
     assert r.exit_code == 0 and json.loads(r.stdout)["triples"] == 3000
     assert sorted(p.name for p in (disk / "kg.db").iterdir()) == ["catalog.json", "oxigraph"]
     assert "pending" not in json.loads((disk / "kg.db" / "catalog.json").read_text())

@@ -273,7 +273,7 @@ def test_endpoint_queries_answer_as_the_embedded_store_does(store, small_graph, 
 def test_cli_query_through_the_endpoint(own_oxigraph, small_graph, graph):
     """With --union-default-graph the server's default graph is every graph, as in the store."""
     push_file(small_graph, ep(own_oxigraph.url), graph)
-    r = CliRunner().invoke(main, ["query", "--endpoint", own_oxigraph.url, "--name", "most-cited", "--format", "csv"])
+    r = CliRunner().invoke(main, ["query", "--endpoint", own_oxigraph.url, "--query", "most-cited", "--results", "csv"])
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     assert lines[0] == "work,title,citations"

@@ -236,7 +236,7 @@ def test_ill_typed_literals_are_read_without_noise(tmp_path):
     """Legal RDF; rdflib would log a traceback for each."""
     f = tmp_path / "ill.nt"
     f.write_text('<http://a.example/s> <http://a.example/p> "abc"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
-    r = run("query", str(f), "--sparql", "SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv")
+    r = run("query", str(f), "--sparql", "SELECT ?o WHERE { ?s ?p ?o }", "--results", "csv")
     assert r.exit_code == 0 and r.stdout.splitlines()[1] == "abc"
     assert "Traceback" not in r.stderr and r.stderr == ""
 
@@ -247,6 +247,6 @@ def test_trig_named_graphs_are_kept(tmp_path):
     ds = read_dataset([f])
     graphs = {str(c.identifier) for c in ds.contexts() if len(c)}
     assert "http://a.example/g" in graphs
-    r = run("query", str(f), "--format", "csv", "--sparql",
+    r = run("query", str(f), "--results", "csv", "--sparql",
             "SELECT ?o WHERE { GRAPH <http://a.example/g> { <http://a.example/s> ?p ?o } }")
     assert r.exit_code == 0 and r.stdout.splitlines()[1:] == ["http://a.example/x"]

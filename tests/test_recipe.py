@@ -92,8 +92,8 @@ def test_a_bad_recipe_is_one_line_naming_the_key_and_exit_2(tmp_path, monkeypatc
 
 
 def test_options_beside_a_recipe_are_refused(example):
-    r = run("-q", "build", str(example), "--format", "nt")
-    assert r.exit_code == 2 and "a recipe holds every setting; drop --format" in r.stderr
+    r = run("-q", "build", str(example), "--to", "nt")
+    assert r.exit_code == 2 and "a recipe holds every setting; drop --to" in r.stderr
 
 
 def test_relative_paths_are_relative_to_the_recipe(example):

@@ -1,6 +1,6 @@
 """The W3C SHACL Core test suite, run as a user with their own shapes would, through every engine.
 
-Each test is `kgtool validate DATA --shapes SHAPES --format ttl --engine E`. An engine either
+Each test is `kgtool validate DATA --shapes SHAPES --report ttl --engine E`. An engine either
 gives the expected report (verdict and results: focus, path, value, component, severity, source
 shape), or refuses the shapes with one line naming the feature (exit 2). It never passes data
 that does not conform (a silent pass) and never crashes. Skips when ../shared is absent.
@@ -89,7 +89,7 @@ def report_key(g: Graph, report) -> tuple[bool, Counter]:
 
 def run_case(engine: str, data: Path, shapes: Path, manifest: Graph, expected) -> str:
     """'pass', 'differ' (verdict right), 'silent pass', 'false alarm', 'refused' or 'crash'."""
-    r = CliRunner().invoke(main, ["-q", "validate", str(data), "--shapes", str(shapes), "--format", "ttl",
+    r = CliRunner().invoke(main, ["-q", "validate", str(data), "--shapes", str(shapes), "--report", "ttl",
                                   "--input-format", "ttl", "--engine", engine])
     if r.exception is not None and not isinstance(r.exception, SystemExit):
         return "crash"

@@ -177,7 +177,7 @@ def test_replayed_semanticscholar_cassette_pages_to_the_end(samples, api_server,
         return Response(pages[int(request.args["offset"])], content_type="application/json")
 
     api_server.expect_request("/s2/graph/v1/paper/CorpusId:14514057/citations").respond_with_handler(by_offset)
-    r = run("fetch", "s2", "CorpusID:14514057", "--citations", "--out", str(tmp_path), "--format", "nt", "--no-validate")
+    r = run("fetch", "s2", "CorpusID:14514057", "--citations", "--out", str(tmp_path), "--to", "nt", "--no-validate")
     assert r.exit_code == 0, r.stderr
     assert len(api_server.log) == 1 + len(pages)  # every recorded page, then it stopped (no 'next')
     citing = {p["citingPaper"]["paperId"] or p["citingPaper"]["title"] for b in pages.values() for p in json.loads(b)["data"]}

@@ -192,7 +192,7 @@ def test_sync_on_virtuoso_as_installed(virtuoso, tmp_path):
     rows = (ROOT / "tests" / "data" / "oc" / "index-sample.csv").read_text().splitlines()
     rows.append("oci:0610404-0610505,omid:br/0610404,omid:br/0610505,2020-01-01,P6D,no,no")
     oc.write_text("\n".join(rows) + "\n")
-    assert run("-q", "fetch", "opencitations", "--input", str(oc), "--format", "nt", "--out", str(tmp_path / "e")
+    assert run("-q", "fetch", "opencitations", "--input", str(oc), "--to", "nt", "--out", str(tmp_path / "e")
                ).exit_code == 0
     export = tmp_path / "e" / "oc.nt"
     graph = "https://example.org/g/sync-virtuoso"

@@ -182,11 +182,11 @@ def test_cli_validate_a_folder(planted, tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
     (folder / "graph.nt").write_text(text)
-    r = CliRunner().invoke(main, ["validate", str(folder), "--format", "json"])
+    r = CliRunner().invoke(main, ["validate", str(folder), "--report", "json"])
     assert r.exit_code == 1
     assert f'"violation": {reference.count("Violation") + 2}' in r.stdout  # + the two "20x9" gYears
     assert "validating: done" in r.stderr
-    r = CliRunner().invoke(main, ["-q", "validate", str(folder), "--format", "json", "--fail-on", "warning"])
+    r = CliRunner().invoke(main, ["-q", "validate", str(folder), "--report", "json", "--fail-on", "warning"])
     assert r.exit_code == 1
     clean = tmp_path / "clean"
     clean.mkdir()

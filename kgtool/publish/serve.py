@@ -226,6 +226,7 @@ class SiteServer(ThreadingHTTPServer):
     request_queue_size = BACKLOG
     daemon_threads = True
     block_on_close = False
+    report_error: Callable[[str], None] | None = None  # where a failed request is told (the CLI: stderr)
 
     def __init__(self, *args, **kwargs) -> None:
         self._deadlines: dict[socket.socket, float] = {}
@@ -267,14 +268,19 @@ class SiteServer(ThreadingHTTPServer):
         if os.environ.get("KGTOOL_DEBUG"):
             return super().handle_error(request, client_address)
         detail = " ".join(str(exc).split())[:200]
-        sys.stderr.write(f"kgtool: error: serving {client_address[0]}: unexpected {type(exc).__name__}: {detail}\n")
+        if self.report_error is not None:
+            self.report_error(f"serving {client_address[0]}: unexpected {type(exc).__name__}: {detail}")
 
 
 def make_server(
     site_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, log: Callable[[str], None] | None = None,
     *, idle_timeout: float = IDLE_TIMEOUT, header_timeout: float = HEADER_TIMEOUT,
+    errors: Callable[[str], None] | None = None,
 ) -> tuple[SiteServer, str]:
-    """A server for the site (not yet serving) and the URL of the site's root on it."""
+    """A server for the site (not yet serving) and the URL of the site's root on it.
+
+    ``log`` receives request lines, ``errors`` a line per request that failed unexpectedly.
+    """
     site = Path(site_dir)
     if not site.is_dir():
         raise UsageError(f"{site} is not a folder")
@@ -289,6 +295,7 @@ def make_server(
         server = SiteServer((host, port), handler)
     except OSError as e:
         raise UsageError(f"cannot listen on {host}:{port}: {e.strerror}") from None
+    server.report_error = errors
     h, p = server.socket.getsockname()[:2]  # what server_address holds, typed as an address
     shown = f"[{h}]" if ":" in str(h) else h
     return server, f"http://{shown}:{p}{quote(mount, safe='/')}"

@@ -10,7 +10,6 @@ import gzip
 import os
 import re
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path, PurePosixPath
@@ -22,6 +21,7 @@ from .. import leftovers
 from ..errors import UsageError
 from ..map import iris
 from ..map.vocab import CITO, FABIO
+from ..progress import Progress, quiet
 from ..serialize.export import jsonld_text, ntriples_lines, turtle_text
 from .data import SiteData, load_site_data
 from .describe import as_graph, cbd
@@ -32,8 +32,6 @@ from .searchindex import search_index
 from .sitemap import sitemaps
 from .void import DEFAULT_LICENSE, Dump, description, graph_stats
 
-Progress = Callable[[str], None]
-
 MARKER = ".kgtool-site"
 DUMP_STEM = "dumps/dataset"
 #: Top-level names the site uses for itself; a resource whose files would land there is skipped.
@@ -43,10 +41,6 @@ RESERVED = {"index.html", "void.ttl", "search.json", "assets", "dumps", MARKER, 
 _SITEMAP = re.compile(r"^sitemap(-\d+)?\.xml$")
 _WORK_IRI = re.compile(r"^(?P<base>.+?/)work/(?:doi|arxiv|title)/.")
 _CITATION_IRI = re.compile(r"^(?P<base>.+/)citation/[0-9a-f]{20}$")
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass
@@ -186,7 +180,7 @@ def build_site(
     sparql_endpoint: str | None = None,
     license: str = DEFAULT_LICENSE,
     title: str = "Citation knowledge graph",
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> SiteResult:
     """Publish the graph as a static site in out_dir (replacing an earlier kgtool site there)."""
     out = Path(out_dir)
@@ -203,12 +197,18 @@ def build_site(
     data = load_site_data(graph)
     links = Linker(resources)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(leftovers.mkdtemp(f".{out.name}.tmp-", out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(leftovers.mkdtemp(f".{out.name}.tmp-", out.parent))
+    except OSError as e:
+        raise UsageError(f"--out {out}: cannot create the site folder ({e.strerror or type(e).__name__})") from None
     try:
         os.chmod(tmp, 0o755)
         count = _write_site(tmp, graph, base, data, resources, links, title, license, sparql_endpoint, progress)
         _swap_into_place(tmp, out)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UsageError(f"--out {out}: cannot write the site ({e.strerror or e or type(e).__name__})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -27,7 +27,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,18 +35,14 @@ from typing import IO
 
 from ..errors import InputError, UsageError
 from ..map.iris import parse_iri
+from ..progress import Progress, quiet
 
-Progress = Callable[[str], None]
 FORMATS = ("patch", "update")
 DEFAULT_CHUNK = 10_000
 _C = {**os.environ, "LC_ALL": "C"}
 # A blank node as subject, or as the object at the end of a line ('"' and '>' end literals).
 _BNODE_GREP = r'^[[:space:]]*_:|[[:space:]]_:[^[:space:]">]*[[:space:]]*\.[[:space:]]*$'
 _BNODE = re.compile(r'^\s*_:\S+|\s(_:[^\s">]*)\s*\.\s*$')
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -264,7 +260,7 @@ def workspace(tmp_dir: str | Path | None = None) -> Iterator[Path]:
 
 def diff_files(old: str | Path, new: str | Path, out: IO[bytes], *, fmt: str = "patch", graph: str | None = None,
                chunk: int = DEFAULT_CHUNK, input_format: str | None = None, tmp_dir: str | Path | None = None,
-               progress: Progress = _quiet) -> DiffCounts:
+               progress: Progress = quiet) -> DiffCounts:
     """Write the difference from ``old`` to ``new`` to ``out``; see the module docstring."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown diff format {fmt!r} (choose from: {', '.join(FORMATS)})")

@@ -24,27 +24,22 @@ import hashlib
 import json
 import shutil
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import write_files_atomically
 from ..errors import EndpointError, UsageError
 from ..map.iris import parse_iri
+from ..progress import Progress, quiet
 from ..read.dumpfile import sha256_file
 from ..serialize.terms import iri_ref
 from .diff import _C, DEFAULT_CHUNK, changes, prepare, update_chunks, workspace
 from .endpoint import Endpoint
 from .servers import traits
 
-Progress = Callable[[str], None]
 STATE_DIR = ".kgtool-sync"
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -229,7 +224,7 @@ def _send(ep: Endpoint, graph: str, ops: list[tuple[str, int, bytes]], expected:
 
 def sync_push(path: str | Path, ep: Endpoint, graph: str, *, state_dir: str | Path | None = None,
               chunk_size: int = DEFAULT_CHUNK, fmt: str | None = None, from_store: bool = False,
-              progress: Progress = _quiet) -> SyncResult:
+              progress: Progress = quiet) -> SyncResult:
     """Make ``graph`` hold exactly the export's triples, sending only the difference."""
     graph = str(parse_iri(graph, "--graph"))
     if str(path) == "-":
@@ -277,7 +272,7 @@ def sync_push(path: str | Path, ep: Endpoint, graph: str, *, state_dir: str | Pa
 
 
 def sync_store(store, path: str | Path, graph: str | None = None, *, fmt: str | None = None,
-               progress: Progress = _quiet) -> SyncResult:
+               progress: Progress = quiet) -> SyncResult:
     """``load --sync``: make a graph of the embedded store hold the file's triples, changing only
     the difference, in one transaction."""
     import pyoxigraph as ox

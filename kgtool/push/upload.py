@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..errors import EndpointError, UsageError
 from ..map.iris import parse_iri
+from ..progress import Progress, quiet
 from ..read.rdfload import RdfSource, read_rdf
 from ..serialize.terms import iri_ref
 from .endpoint import Endpoint
@@ -28,12 +29,6 @@ from .servers import ServerTraits, traits
 NTRIPLES = "application/n-triples"
 CHUNK_BYTES = 4_000_000  # an INSERT DATA request never grows much past this
 BULK_TRIPLES_PER_SECOND = 500  # the slowest DROP/MOVE rate to wait for before giving up
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -191,7 +186,7 @@ def push_file(
     mode: str = "replace",
     chunk_size: int = 10_000,
     fmt: str | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> PushResult:
     """Publish one RDF file into ``graph``; raises EndpointError when the store disagrees."""
     if protocol not in ("gsp", "update"):

@@ -30,15 +30,11 @@ from requests.adapters import HTTPAdapter
 from .. import __version__
 from ..errors import ApiError, UsageError
 from ..map.model import SourceInfo
+from ..progress import Progress, quiet
 from ..secrets import mask
 from .httpcache import ResponseCache, default_cache_dir
 
-Progress = Callable[[str], None]  # receives one-line progress messages (the CLI prints them on stderr)
 CACHE_MODES = ("use", "refresh", "off", "only")
-
-
-def quiet(_: str) -> None:
-    """The Progress that says nothing."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from ..atomic import write_files_atomically
 from ..errors import UsageError
 from ..map.iris import parse_iri
+from ..progress import Progress, quiet
 from ..read.rdfload import RdfSource, oxigraph_format, read_rdf
 from .engines import StoreEngine
 
@@ -46,12 +47,6 @@ OLD_DIR = "oxigraph.old"  # the database it replaced, until deleted
 CATALOG = "catalog.json"
 CATALOG_VERSION = 1
 STAGING = "urn:kgtool:staging:"  # graphs a load writes before it commits; never user data
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def file_graph_iri(path: str | Path) -> str:
@@ -407,7 +402,7 @@ class KgStore:
         fmt: str | None = None,
         *,
         force: bool = False,
-        progress: Progress = _quiet,
+        progress: Progress = quiet,
     ) -> list[LoadReport]:
         """Load several files, one graph each (``graph`` names the graph of a single file)."""
         paths = list(paths)

@@ -277,7 +277,7 @@ def render_json(report: Report) -> str:
 def render_ttl(report: Report) -> str:
     # Results are blank nodes; Turtle of them is stable enough for reading, sorted by subject.
     if report.graph is None:
-        raise UsageError("this report holds counts only; ask for --format ttl before validating")
+        raise UsageError("this report holds counts only; ask for --report ttl before validating")
     # Written by pyoxigraph from N-Triples: rdflib's Turtle writer rewrites literals by their
     # value (an ill-formed "none"^^xsd:boolean comes out as a bare, unparseable none).
     import pyoxigraph as ox
