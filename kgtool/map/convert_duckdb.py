@@ -49,6 +49,8 @@ class DuckDBEngine:
             self._ordered(True)  # the file's row order becomes rowid
             self.con.execute(sql)
             self._ordered(False)
+        except duckdb.OutOfMemoryException as e:
+            raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
         except duckdb.Error as e:
             msg = _first_line(e)
             m = _LINE.search(str(e))
