@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import os
 import shutil
 import time
@@ -33,11 +34,29 @@ from ..read.dumpfile import open_dump, peek, sha256_file, spooled_stdin
 from ..read.sources import openalex, opencitations
 from ..serialize.export import graph_name
 from ..serialize.ntlines import NTLineEncoder
-from ..serialize.stream_writers import formatter_for, open_writer, parse_output
+from ..serialize.stream_writers import (
+    LineFormatter,
+    PartWriter,
+    TurtleFormatter,
+    formatter_for,
+    open_writer,
+    parse_output,
+)
 from . import iris
+from .convert_openalex import load_openalex
 from .mapping import creation_literal, duration_literal, source_triples, work_terms, work_triples
 from .model import SourceInfo, Work
-from .plan import CitationPlan, LineTemplate, citation_plan, work_plan
+from .plan import (
+    ARXIV_DOI_PREFIX,
+    PLAIN_DOI,
+    PLAIN_FIELD,
+    CitationPlan,
+    IdFieldPlan,
+    LineTemplate,
+    citation_plan,
+    id_field_plan,
+    work_plan,
+)
 
 ENGINES = ("duckdb", "spark")
 #: DuckDB's memory limit by default: a 1M-citation conversion stays under 512 MB peak RSS.
@@ -87,10 +106,13 @@ class SqlEngine(Protocol):
     def matches(self, expr: str, pattern: str) -> str: ...
     def first_by(self, expr: str, order: str) -> str: ...
     def explode(self, expr: str) -> str: ...
+    def concat(self, exprs: list[str]) -> str: ...
+    def array(self, exprs: list[str]) -> str: ...
+    def replace_all(self, expr: str, pattern: str, replacement: str) -> str: ...
     def text(self, value: str) -> str: ...
     def close(self) -> None: ...
 
-    range_rows: int | None  # citations written per query (each sorted on its own); None: one query
+    stored_order: bool  # a table created with ordered=True is read back in that order (else: ORDER BY)
 
 
 def default_stem(path: str | Path) -> str:
@@ -167,16 +189,7 @@ def convert_dump(
     """
     base = iris.check_base(base)
     _, _, kind = parse_output(to)
-    if split is not None and split < 1:
-        raise UsageError(f"--split must be a positive number of triples, got {split}")
-    if engine not in ENGINES:
-        raise UsageError(f"unknown engine {engine!r} (choose from: {', '.join(ENGINES)})")
-    out = Path(out_dir)
-    if out_stream is None:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise UsageError(f"cannot create the output folder {out}: {e.strerror}") from None
+    out = _check_options(split, engine, Path(out_dir), out_stream is None)
     stem = stem or default_stem(path)
     name = "<stdin>" if str(path) == "-" else str(path)
     started = time.monotonic()
@@ -196,7 +209,7 @@ def convert_dump(
             records = job.load_oc_csv(file, dump.compressed)
             label_source = opencitations.NAME
         else:
-            records = job.load_openalex(dump.stream)
+            records = load_openalex(job, dump.stream)
             label_source = openalex.NAME
         source = SourceInfo(source.name, source.sha256, job.media_type)
         plan = citation_plan(source, base, label_source)
@@ -206,28 +219,47 @@ def convert_dump(
         writer = open_writer(None if out_stream is not None else out, stem, to, split, out_stream)
         formatter = formatter_for(kind, str(graph_name(base, stem)))
         meter = ProgressMeter(progress, f"writing {name}", total, unit="triples")
-        try:
-            writer.write(formatter.block(head).encode("utf-8"), len(head))
-            for sql in [job.work_lines_sql(tail), *job.citation_lines_sql(plan, tail)]:
-                for data in eng.lines(sql):
-                    n = data.count(b"\n")
-                    if kind == "ttl":
-                        data = formatter.block([ln + "\n" for ln in data.decode("utf-8").splitlines()]).encode()
-                    writer.write(data, n)
-                    meter.update(writer.triples, None, writer.triples)
-            meter.update(writer.triples, None, writer.triples, force=True)
-            if writer.triples != total:
-                raise KgtoolError(f"internal error: {writer.triples} lines written, {total} expected; please report it")
-            files = writer.commit()
-        except OSError as e:
-            writer.abort()
-            raise KgtoolError(f"cannot write to {out}: {e.strerror or e}") from None
-        except BaseException:
-            writer.abort()
-            raise
+        files = _write(writer, formatter, meter, head, total,
+                       (eng.lines(job.work_lines_sql(tail)), eng.lines(job.citation_lines_sql(plan, tail))), out)
         seconds = time.monotonic() - started
         progress(f"done: {records:,} records, {writer.triples:,} triples in {seconds:.1f} s")
         return ConvertResult(name, fmt.name, files, records, job.citations, writer.triples, seconds)
+
+
+def _check_options(split: int | None, engine: str, out: Path, make_out: bool) -> Path:
+    if split is not None and split < 1:
+        raise UsageError(f"--split must be a positive number of triples, got {split}")
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} (choose from: {', '.join(ENGINES)})")
+    if make_out:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"cannot create the output folder {out}: {e.strerror}") from None
+    return out
+
+
+def _write(writer: PartWriter, formatter: LineFormatter | TurtleFormatter, meter: ProgressMeter, head: list[str],
+           total: int, chunks: tuple[Iterator[bytes], ...], out: Path) -> list[Path]:
+    """The head lines, then the engine's chunks of lines, into the output: all of it or nothing."""
+    try:
+        writer.write(formatter.block(head).encode("utf-8"), len(head))
+        for data in itertools.chain.from_iterable(chunks):
+            n = data.count(b"\n")
+            if isinstance(formatter, TurtleFormatter):
+                data = formatter.block([ln + "\n" for ln in data.decode("utf-8").splitlines()]).encode()
+            writer.write(data, n)
+            meter.update(writer.triples, None, writer.triples)
+        meter.update(writer.triples, None, writer.triples, force=True)
+        if writer.triples != total:
+            raise KgtoolError(f"internal error: {writer.triples} lines written, {total} expected; please report it")
+        return writer.commit()
+    except OSError as e:
+        writer.abort()
+        raise KgtoolError(f"cannot write to {out}: {e.strerror or e}") from None
+    except BaseException:
+        writer.abort()
+        raise
 
 
 class _Job:
@@ -238,11 +270,12 @@ class _Job:
         self.encoder = NTLineEncoder()
         self.citations = 0
         self.media_type = source.media_type
+        self.col: dict[str, str | None] = {}
 
-    def _work(self, w: Work) -> tuple[str, str, list[str]]:
-        """(path, IRI text, lines) of a work: its lines are the mapping's."""
+    def _work(self, w: Work) -> tuple[str, list[str]]:
+        """(path, lines) of a work: its lines are the mapping's."""
         lines = [ln[:-3] for ln in self.encoder.lines(work_triples(w, (self.source,), self.base))]
-        return iris.work_path(w), self.encoder.term(iris.work_iri(w, self.base)), lines
+        return iris.work_path(w), lines
 
     # -- OpenCitations CSV ---------------------------------------------------------------------
 
@@ -254,63 +287,101 @@ class _Job:
         col = {f: (f if f in names else None) for f in opencitations.FIELDS}
         if col["oci"] is None and "id" in names:
             col["oci"] = "id"
-
-        def c(field: str) -> str:
-            return f"coalesce({col[field]}, '')" if col[field] else "''"
-
+        self.col = col
         records = eng.rows("SELECT count(*) FROM raw")[0][0]
         self.citations = records
+        self._load_id_fields(records)
+        self._load_lookups()
+        self.progress("joining rows to their works")
+        self._create_oc_tables()
+        return records
+
+    def _c(self, field: str) -> str:
+        """A CSV field as SQL ('' where the column is missing or the value NULL)."""
+        column = self.col[field]
+        return f"coalesce({column}, '')" if column else "''"
+
+    def _read_field(self, f: str) -> tuple[str, str, str | None, str | None, list[str]]:
+        """An id field read by the parser: its work's path, IRI text, and DOI, arXiv and extra
+        identifiers as term texts (the mapping's terms; the lines come from work_plan's templates)."""
+        v = f.strip() if "=>" not in f and "; " not in f else opencitations._value(f, self.name, "citing")
+        if not v:
+            raise InputError("no identifier", source=self.name)
+        w = opencitations.parse_ids(v, self.name, "citing")
+        t, term = work_terms(w, self.base), self.encoder.term
+        return (iris.work_path(w), term(t.iri), term(t.doi) if t.doi is not None else None,
+                term(t.arxiv) if t.arxiv is not None else None, [term(x) for x in t.extra_ids])
+
+    def _load_id_fields(self, records: int) -> None:
+        """Table ``fields``: each distinct id field with its work (path, IRI, identifier terms).
+        Plain fields are read in SQL by plans derived from the parser; the rest by the parser."""
+        eng, c = self.eng, self._c
         eng.create("idf", f"SELECT DISTINCT {c('citing')} AS f FROM raw UNION SELECT DISTINCT {c('cited')} FROM raw")
         total = eng.rows("SELECT count(*) FROM idf")[0][0]
-        self.progress(f"parsing {total:,} distinct id fields of {records:,} rows")
-        meter = ProgressMeter(self.progress, "parsing id fields", total, unit="fields")
-        term, base, bad, done = self.encoder.term, self.base, None, 0
-        eng.load_rows("fields", {"f": ("VARCHAR", []), "path": ("VARCHAR", []), "work": ("VARCHAR", []),
-                                 "doi": ("VARCHAR", []), "arxiv": ("VARCHAR", []), "extras": ("VARCHAR[]", [])})
-        for fields in eng.batches("SELECT f FROM idf", _BATCH):  # in batches: Python's memory stays small
-            paths, iri_texts, dois, arxivs, extras = [], [], [], [], []
+        plain = self._plain_fields()
+        eng.create("idf_rest", "SELECT f FROM idf WHERE NOT EXISTS (SELECT 1 FROM fields x WHERE x.f = idf.f)")
+        self.progress(f"{total:,} distinct id fields of {records:,} rows: {plain:,} read in SQL, "
+                      f"{total - plain:,} by the parser")
+        meter = ProgressMeter(self.progress, "parsing id fields", total - plain, unit="fields")
+        done = 0
+        for fields in eng.batches("SELECT f FROM idf_rest", _BATCH):  # in batches: Python's memory stays small
+            cols: list[list] = [[], [], [], [], []]
             for f in fields:
                 try:
-                    v = f.strip() if "=>" not in f and "; " not in f else opencitations._value(f, name, "citing")
-                    w = opencitations.parse_ids(v, name, "citing") if v else None
+                    read: tuple = self._read_field(f)
                 except InputError:
-                    w = None
-                if w is None:
-                    bad = f if bad is None else bad
-                    paths.append(None), iri_texts.append(None), dois.append(None), arxivs.append(None)
-                    extras.append([])
-                    continue
-                t = work_terms(w, base)  # the mapping's terms; its lines come from work_plan's templates
-                paths.append(iris.work_path(w))
-                iri_texts.append(term(t.iri))
-                dois.append(term(t.doi) if t.doi is not None else None)
-                arxivs.append(term(t.arxiv) if t.arxiv is not None else None)
-                extras.append([term(x) for x in t.extra_ids])
-            if bad is not None:
-                self._raise_row(f"{c('citing')} = {eng.text(bad)} OR {c('cited')} = {eng.text(bad)}", col)
-            eng.load_rows("fields", {"f": ("VARCHAR", fields), "path": ("VARCHAR", paths),
-                                     "work": ("VARCHAR", iri_texts), "doi": ("VARCHAR", dois),
-                                     "arxiv": ("VARCHAR", arxivs), "extras": ("VARCHAR[]", extras)})
+                    self._raise_row(f"{c('citing')} = {eng.text(f)} OR {c('cited')} = {eng.text(f)}")
+                for column, value in zip(cols, read):
+                    column.append(value)
+            eng.load_rows("fields", {"f": ("VARCHAR", fields), **_field_columns(*cols)})
             done += len(fields)
             meter.update(done, None, done)
+
+    def _plain_fields(self) -> int:
+        """Create ``fields`` with the plain id fields (plan.PLAIN_FIELD) read in SQL, one
+        id_field_plan per combination of schemes; a sample is checked against the parser."""
+        eng = self.eng
+        sig = eng.replace_all("f", ":[^ ]*", "")
+        eng.create("idf_plain", f"SELECT f, {sig} AS sig FROM idf WHERE {eng.matches('f', eng.text(PLAIN_FIELD))}")
+        plans = [p for (s,) in eng.rows("SELECT sig FROM idf_plain GROUP BY sig ORDER BY count(*) DESC, sig LIMIT 64")
+                 if (p := id_field_plan(tuple(s.split(" ")), self._read_field)) is not None]
+        selects = [_plain_select(eng, p) for p in plans]
+        if not selects:
+            eng.load_rows("fields", {"f": ("VARCHAR", []), **_field_columns([], [], [], [], [])})
+            return 0
+        eng.create("fields", " UNION ALL ".join(selects))
+        for f, *got in eng.rows("SELECT f, path, work, doi, arxiv, extras FROM fields LIMIT 1000"):
+            if tuple(got[:4]) + (list(got[4]),) != self._read_field(f):
+                raise KgtoolError(f"internal error: the id field {f!r} read in SQL as {got}, by the parser "
+                                  f"as {self._read_field(f)}; please report it")
+        return eng.rows("SELECT count(*) FROM fields")[0][0]
+
+    def _load_lookups(self) -> None:
+        """Tables lk_creation, lk_timespan, lk_flag, lk_oci: each distinct value read by the parser."""
+        eng, c = self.eng, self._c
         for field, literal, parse in (("creation", creation_literal, opencitations.parse_creation),
                                       ("timespan", duration_literal, opencitations.parse_timespan)):
-            raw, values = self._parse_distinct(f"SELECT DISTINCT {c(field)} FROM raw", field, parse,
-                                               lambda v, f=field: f"{c(f)} = {eng.text(v)}", col)
+            raw, values = self._parse_distinct(f"SELECT DISTINCT {c(field)} FROM raw", field, parse, (field,))
             texts = [self.encoder.term(literal(v)) if v else None for v in values]
             eng.load_rows(f"lk_{field}", {"raw": ("VARCHAR", raw), "t": ("VARCHAR", texts)})
         flags, values = self._parse_distinct(
             f"SELECT DISTINCT {c('journal_sc')} FROM raw UNION SELECT DISTINCT {c('author_sc')} FROM raw",
-            "flag", opencitations.parse_flag,
-            lambda v: f"{c('journal_sc')} = {eng.text(v)} OR {c('author_sc')} = {eng.text(v)}", col)
+            "flag", opencitations.parse_flag, ("journal_sc", "author_sc"))
         eng.load_rows("lk_flag", {"raw": ("VARCHAR", flags), "v": ("BOOLEAN", values)})
         # An OCI as the parser's pattern reads it; any other non-empty value goes through the parser.
-        pattern = eng.text("(?i)" + opencitations.OCI.pattern)
         odd, fixed = self._parse_distinct(
-            f"SELECT DISTINCT {c('oci')} FROM raw WHERE {c('oci')} <> '' AND NOT {eng.matches(c('oci'), pattern)}",
-            "oci", opencitations.parse_oci, lambda v: f"{c('oci')} = {eng.text(v)}", col)
+            f"SELECT DISTINCT {c('oci')} FROM raw WHERE {c('oci')} <> '' AND NOT {eng.matches(c('oci'), self._oci)}",
+            "oci", opencitations.parse_oci, ("oci",))
         eng.load_rows("lk_oci", {"raw": ("VARCHAR", odd), "oci": ("VARCHAR", fixed)})
-        self.progress("joining rows to their works")
+
+    @property
+    def _oci(self) -> str:
+        return self.eng.text("(?i)" + opencitations.OCI.pattern)
+
+    def _create_oc_tables(self) -> None:
+        """Tables ``works`` (path, line: each identifier-only work's lines, deduplicated) and
+        ``cit`` (one row per CSV row: its works and facts)."""
+        eng, c, pattern = self.eng, self._c, self._oci
         selects = []
         for t in work_plan(self.source, self.base):
             expr = _concat_sql(eng, t)
@@ -323,7 +394,7 @@ class _Job:
         # Each line's subject is its work: deduplicating (path, line) pairs is enough.
         eng.create("works", f"SELECT DISTINCT path, line FROM ({' UNION ALL '.join(selects)})")
         eng.create("cit", f"""
-            SELECT r.rn, a.path AS citing_path, b.path AS cited_path, a.work AS citing, b.work AS cited,
+            SELECT r.rn, a.path AS citing_path, b.path AS cited_path,
                    cr.t AS creation, ts.t AS timespan,
                    CASE WHEN {c('oci')} = '' THEN NULL
                         WHEN {eng.matches(c('oci'), pattern)} THEN regexp_extract({c('oci')}, {pattern}, 1)
@@ -333,23 +404,23 @@ class _Job:
             JOIN fields a ON a.f = {c('citing')} JOIN fields b ON b.f = {c('cited')}
             JOIN lk_creation cr ON cr.raw = {c('creation')} JOIN lk_timespan ts ON ts.raw = {c('timespan')}
             JOIN lk_flag fa ON fa.raw = {c('author_sc')} JOIN lk_flag fj ON fj.raw = {c('journal_sc')}""")
-        return records
 
     def _parse_distinct(self, sql: str, field: str, parse: Callable[[str, str, str], Any],
-                        where: Callable[[str], str], col: dict[str, str | None]) -> tuple[list[str], list[Any]]:
+                        fields: tuple[str, ...]) -> tuple[list[str], list[Any]]:
         """The distinct values ``sql`` selects, each read by the source's own parser; a value it
-        refuses is reported through its first row (``where`` selects the rows holding it)."""
+        refuses is reported through the first row holding it in one of ``fields``."""
         raw = [v for (v,) in self.eng.rows(sql)]
         parsed = []
         for v in raw:
             try:
                 parsed.append(parse(opencitations._value(v, self.name, field), self.name, field))
             except InputError:
-                self._raise_row(where(v), col)
+                self._raise_row(" OR ".join(f"{self._c(f)} = {self.eng.text(v)}" for f in fields))
         return raw, parsed
 
-    def _raise_row(self, where: str, col: dict[str, str | None]) -> None:
+    def _raise_row(self, where: str) -> None:
         """Re-read the first row matching ``where`` through the parser, which names the problem."""
+        col = self.col
         names = [f for f in opencitations.FIELDS if col[f]]
         sel = ", ".join(f"coalesce({col[f]}, '')" for f in names)
         rn, *values = self.eng.rows(f"SELECT rn, {sel} FROM raw WHERE {where} ORDER BY rn LIMIT 1")[0]
@@ -359,79 +430,12 @@ class _Job:
         opencitations.parse_row(row, f"{self.name}:{line}", "")
         raise InputError("cannot read this row", source=self.name, line=line)  # pragma: no cover
 
-    # -- OpenAlex JSON Lines ------------------------------------------------------------------
-
-    def load_openalex(self, stream: IO[bytes]) -> int:
-        eng, name = self.eng, self.name
-        cols: dict[str, list] = {
-            k: [] for k in ("path", "line", "oa", "opath", "rn", "cpath", "ciri", "created", "ref")
-        }
-        records = 0
-        meter = ProgressMeter(self.progress, f"reading {name}", None)
-
-        def flush() -> None:
-            eng.load_rows("rec_lines", {"path": ("VARCHAR", cols["path"]), "line": ("VARCHAR", cols["line"])})
-            eng.load_rows("rec_ids", {"oa": ("VARCHAR", cols["oa"]), "path": ("VARCHAR", cols["opath"])})
-            eng.load_rows("rec_cites", {"rn": ("BIGINT", cols["rn"]), "citing_path": ("VARCHAR", cols["cpath"]),
-                                        "citing": ("VARCHAR", cols["ciri"]), "creation": ("VARCHAR", cols["created"]),
-                                        "ref": ("VARCHAR", cols["ref"])})
-            for v in cols.values():
-                v.clear()
-
-        seen_lines: list[int] = []
-        for work, cites in _openalex_records(stream, name, seen_lines):
-            path, iri_text, lines = self._work(work)
-            cols["path"] += [path] * len(lines)
-            cols["line"] += lines
-            cols["oa"].append(dict(work.extra_ids)["openalex"])
-            cols["opath"].append(path)
-            for i, c in enumerate(cites):
-                cols["rn"].append((records << 20) + i)
-                cols["cpath"].append(path)
-                cols["ciri"].append(iri_text)
-                cols["created"].append(self.encoder.term(creation_literal(c.creation)) if c.creation else None)
-                cols["ref"].append(dict(c.cited.extra_ids)["openalex"])
-            records += 1
-            self.citations += len(cites)
-            if records % _BATCH == 0:
-                flush()
-            meter.update(records)
-        flush()
-        if len(seen_lines) < 2:  # one JSON document, as fetch --input names it too
-            self.media_type = "application/json"
-        if not records:
-            raise InputError("empty file: expected OpenAlex works as JSON Lines", source=name, line=1)
-        # A work cited by OpenAlex id is the record of that id in this dump, else known by the id alone.
-        eng.create("ids", "SELECT oa, min(path) AS path FROM rec_ids GROUP BY oa")
-        missing = [r for (r,) in eng.rows("SELECT DISTINCT c.ref FROM rec_cites c LEFT JOIN ids ON ids.oa = c.ref "
-                                          "WHERE ids.path IS NULL")]
-        self.progress(f"{len(missing):,} cited works are not in the dump: known by OpenAlex id only")
-        paths, texts, byid_lines = [], [], []
-        for r in missing:
-            p, t, ls = self._work(openalex.cited_by_id(r))
-            paths.append(p), texts.append(t), byid_lines.append(ls)
-        eng.load_rows("byid", {"oa": ("VARCHAR", missing), "path": ("VARCHAR", paths), "iri": ("VARCHAR", texts),
-                               "lines": ("VARCHAR[]", byid_lines)})
-        # A line shared by two works (an author known by ORCID) is written once, with the first.
-        eng.create("works", "SELECT path, line FROM (SELECT path, line, row_number() OVER "
-                            "(PARTITION BY line ORDER BY path) AS k FROM (SELECT DISTINCT path, line FROM "
-                            "(SELECT path, line FROM rec_lines "
-                            f"UNION ALL SELECT path, {eng.explode('lines')} AS line FROM byid))) WHERE k = 1")
-        cited_iri = f"{eng.text('<' + self.base)} || ids.path || '>'"
-        eng.create("cit", f"""
-            SELECT c.rn, c.citing_path, coalesce(ids.path, b.path) AS cited_path, c.citing,
-                   coalesce({cited_iri}, b.iri) AS cited, c.creation, CAST(NULL AS STRING) AS timespan,
-                   CAST(NULL AS STRING) AS oci, false AS author_self, false AS journal_self
-            FROM rec_cites c LEFT JOIN ids ON ids.oa = c.ref LEFT JOIN byid b ON b.oa = c.ref""")
-        return records
-
     # -- the output -----------------------------------------------------------------------------
 
     def count_lines(self, plan: CitationPlan) -> int:
         """Merge the citations of each (citing, cited) pair and count the lines to be written."""
         eng = self.eng
         pair = eng.sha256_hex("citing_path || ' ' || cited_path")
-        node = f"{eng.text('<' + iris.citation_prefix(self.base))} || substr({pair}, 1, 20) || '>'"
         first = {f: f"{eng.first_by(f, 'rn')} FILTER (WHERE {f} IS NOT NULL) AS {f}"
                  for f in ("creation", "timespan", "oci")}
         # As the build path merges them (resolve.merge_citations): the pair's first row's values,
@@ -442,16 +446,16 @@ class _Job:
                           "GROUP BY citing_path, cited_path HAVING count(*) > 1")
         in_dup = ("EXISTS (SELECT 1 FROM dup d WHERE d.citing_path = cit.citing_path "
                   "AND d.cited_path = cit.cited_path)")
-        # Where the engine writes range by range, the citations are stored once in input order
-        # (a sort of the table, which spills) and read by storage position: no sort of the lines.
-        order = " ORDER BY prn" if eng.range_rows else ""
+        # Where the engine keeps a table's order, the citations are stored once in input order
+        # (a sort of the table, which spills) and read back as stored: no sort of the lines.
+        order = " ORDER BY prn" if eng.stored_order else ""
         eng.create("c", f"""
-            SELECT *, {node} AS node FROM (
-              SELECT citing_path, cited_path, citing, cited, rn AS prn, creation, timespan, oci,
+            SELECT *, substr({pair}, 1, 20) AS pair FROM (
+              SELECT citing_path, cited_path, rn AS prn, creation, timespan, oci,
                      author_self, journal_self
               FROM cit WHERE citing_path <> cited_path AND NOT {in_dup}
               UNION ALL
-              SELECT citing_path, cited_path, min(citing) AS citing, min(cited) AS cited, min(rn) AS prn,
+              SELECT citing_path, cited_path, min(rn) AS prn,
                      {first['creation']}, {first['timespan']}, {first['oci']},
                      bool_or(author_self) AS author_self, bool_or(journal_self) AS journal_self
               FROM cit WHERE {in_dup} GROUP BY citing_path, cited_path){order}""", ordered=bool(order))
@@ -463,22 +467,56 @@ class _Job:
     def work_lines_sql(self, tail: str) -> str:
         return f"SELECT line || {self.eng.text(tail)} AS line FROM works ORDER BY path, line"
 
-    def citation_lines_sql(self, plan: CitationPlan, tail: str) -> list[str]:
-        """Queries giving one row per citation (its lines, in template order), in input order:
-        range by range where the engine sorts each range in memory (bounded), else one sort."""
+    def citation_lines_sql(self, plan: CitationPlan, tail: str) -> str:
+        """A query giving one row per citation (its lines, in template order), in input order."""
         eng = self.eng
-        parts = [f"CASE WHEN {_condition(t.when)} THEN {_concat_sql(eng, t)} || {eng.text(tail)} ELSE '' END"
-                 for t in plan.templates]
-        if not eng.range_rows:
-            return [f"SELECT {' || '.join(parts)} AS line FROM c ORDER BY prn"]
-        step = eng.range_rows
-        return [f"SELECT {' || '.join(parts)} AS line FROM c WHERE rowid >= {a} AND rowid < {a + step}"
-                for a in range(0, self.citations, step)]
+        # One concat per citation (DuckDB's || makes a string per operator, ~3x slower); a line
+        # whose facts are missing is NULL, which concat skips.
+        parts: list[str] = []
+        for t in plan.templates:
+            line = [*_template_args(eng, t), eng.text(tail)]
+            cond = _condition(t.when)
+            parts += line if cond == "true" else [f"CASE WHEN {cond} THEN {eng.concat(line)} END"]
+        # The IRIs are made here, not stored: c stays narrow, so that its sort into input order is cheap.
+        iri = {k: eng.concat([eng.text(f"<{prefix}"), col, eng.text(">")]) for k, prefix, col in (
+            ("citing", self.base, "citing_path"), ("cited", self.base, "cited_path"),
+            ("node", iris.citation_prefix(self.base), "pair"))}
+        terms = ", ".join(f"{v} AS {k}" for k, v in iri.items())
+        return (f"SELECT {eng.concat(parts)} AS line FROM (SELECT *, {terms} FROM c)"
+                + ("" if eng.stored_order else " ORDER BY prn"))
+
+
+def _template_args(eng: SqlEngine, t: LineTemplate) -> list[str]:
+    """A template's parts as SQL: its constant parts as literals, its slots as columns."""
+    return [eng.text(p) if i % 2 == 0 else p for i, p in enumerate(t.parts) if p or i % 2]
 
 
 def _concat_sql(eng: SqlEngine, t: LineTemplate) -> str:
-    """A template as a SQL expression: its constant parts as literals, its slots as columns."""
-    return " || ".join(eng.text(p) if i % 2 == 0 else p for i, p in enumerate(t.parts) if p or i % 2)
+    """A template as one SQL string expression."""
+    return eng.concat(_template_args(eng, t))
+
+
+def _field_columns(paths: list, works: list, dois: list, arxivs: list, extras: list) -> dict[str, tuple[str, list]]:
+    return {"path": ("VARCHAR", paths), "work": ("VARCHAR", works), "doi": ("VARCHAR", dois),
+            "arxiv": ("VARCHAR", arxivs), "extras": ("VARCHAR[]", extras)}
+
+
+def _plain_select(eng: SqlEngine, p: IdFieldPlan) -> str:
+    """The SQL reading the plain fields of one combination of schemes by their plan."""
+    values = [f"split_part(split_part(f, ' ', {i + 1}), ':', 2)" for i in range(len(p.schemes))]
+
+    def text(parts: tuple[str, ...] | None) -> str:
+        if parts is None:
+            return "CAST(NULL AS STRING)"
+        return eng.concat([eng.text(x) if i % 2 == 0 else values[int(x)] for i, x in enumerate(parts) if x or i % 2])
+
+    where = [f"sig = {eng.text(' '.join(p.schemes))}"]
+    for i in p.doi_tokens():
+        where += [eng.matches(values[i], eng.text(PLAIN_DOI)),
+                  f"substr({values[i]}, 1, {len(ARXIV_DOI_PREFIX)}) <> {eng.text(ARXIV_DOI_PREFIX)}"]
+    return (f"SELECT f, {text(p.path)} AS path, {text(p.work)} AS work, {text(p.doi)} AS doi, "
+            f"{text(p.arxiv)} AS arxiv, {eng.array([text(x) for x in p.extras])} AS extras "
+            f"FROM idf_plain WHERE {' AND '.join(where)}")
 
 
 def _condition(when: frozenset[str]) -> str:
@@ -510,29 +548,3 @@ def _csv_names(file: Path, compressed: bool, name: str) -> list[str]:
         seen.add(n)
         out.append(n)
     return out
-
-
-def _openalex_records(stream: IO[bytes], name: str, lines: list[int]) -> Iterator[tuple]:
-    """The records of an OpenAlex file through the one parser, streaming JSON Lines.
-    ``lines`` gets the number of JSON Lines lines read (0 for one JSON document)."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="\n")
-    try:
-        first = text.readline()
-        skipped = 0
-        while first and not first.strip():
-            first, skipped = text.readline(), skipped + 1
-        if not openalex.is_json_value(first):
-            yield from openalex.iter_records(first + text.read(), name)
-            return
-        n = skipped + 1
-        lines.append(1)
-        yield from openalex.iter_line(first, name, n)
-        for line in text:
-            n += 1
-            if line.strip():
-                lines.append(1)
-            yield from openalex.iter_line(line, name, n)
-    except UnicodeDecodeError as e:
-        raise InputError(f"not valid UTF-8 ({e.reason})", source=name) from None
-    except (OSError, EOFError) as e:
-        raise InputError(f"truncated or corrupt compressed data ({e})", source=name) from None

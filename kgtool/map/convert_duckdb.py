@@ -20,7 +20,7 @@ _LINE = re.compile(r"\bLine: (\d+)|\bline (\d+)", re.IGNORECASE)
 MAX_LINE = 8 << 20
 
 class DuckDBEngine:
-    range_rows = 1 << 16  # citations written per query (about 60 MB of lines)
+    stored_order = True  # with preserve_insertion_order, a table is read back as it was written
 
     def __init__(self, scratch: Path, memory_limit: str, threads: int | None):
         # A database file in the scratch folder: tables leave memory when the buffer pool is full.
@@ -49,6 +49,8 @@ class DuckDBEngine:
             self._ordered(True)  # the file's row order becomes rowid
             self.con.execute(sql)
             self._ordered(False)
+        except duckdb.OutOfMemoryException as e:
+            raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
         except duckdb.Error as e:
             msg = _first_line(e)
             m = _LINE.search(str(e))
@@ -62,10 +64,8 @@ class DuckDBEngine:
         data = pa.table({k: pa.array(v, type=types[t]) for k, (t, v) in columns.items()})
         self.con.register("_incoming", data)
         try:
-            exists = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[
-                0
-            ]
-            if exists:
+            exists = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()
+            if exists and exists[0]:
                 self.con.execute(f"INSERT INTO {table} SELECT * FROM _incoming")
             else:
                 self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM _incoming")
@@ -119,6 +119,15 @@ class DuckDBEngine:
     def matches(self, expr: str, pattern: str) -> str:
         return f"regexp_matches({expr}, {pattern})"
 
+    def concat(self, exprs: list[str]) -> str:
+        return f"concat({', '.join(exprs)})"  # NULLs count as ''
+
+    def array(self, exprs: list[str]) -> str:
+        return f"CAST([{', '.join(exprs)}] AS VARCHAR[])"
+
+    def replace_all(self, expr: str, pattern: str, replacement: str) -> str:
+        return f"regexp_replace({expr}, {self.text(pattern)}, {self.text(replacement)}, 'g')"
+
     def text(self, value: str) -> str:
         return "'" + value.replace("'", "''") + "'"
 
@@ -138,9 +147,8 @@ def _concat(arr: pa.Array) -> bytes:
     """The values of a string array, concatenated (its data buffer between the first and last offset)."""
     if arr.type not in (pa.string(), pa.large_string()):
         arr = arr.cast(pa.large_string())
-    fmt = "i" if arr.type == pa.string() else "q"
     _, offsets, data = arr.buffers()
-    offs = memoryview(offsets).cast(fmt)
+    offs = memoryview(offsets).cast("i") if arr.type == pa.string() else memoryview(offsets).cast("q")
     if data is None:
         return b""
     return memoryview(data)[offs[arr.offset]:offs[arr.offset + len(arr)]].tobytes()

@@ -13,6 +13,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, KgtoolError, UsageError
 
@@ -30,7 +31,7 @@ def _spark():
 
 
 class SparkEngine:
-    range_rows = None  # one distributed sort
+    stored_order = False  # one distributed sort
 
     def __init__(self, scratch: Path, memory_limit: str | None, threads: int | None, master: str | None):
         SparkSession, self.types = _spark()
@@ -51,7 +52,7 @@ class SparkEngine:
         # Spark spills to its own spark.local.dir (default: the system's temporary folder), which it
         # removes at shutdown; pointing it into kgtool's scratch folder made the JVM recreate that
         # folder after kgtool had removed it.
-        self._frames: dict[str, object] = {}
+        self._frames: dict[str, Any] = {}
 
     def load_csv(self, table: str, path: Path, names: list[str], compressed: bool, source: str) -> None:
         from pyspark.sql.functions import monotonically_increasing_id
@@ -122,6 +123,15 @@ class SparkEngine:
 
     def explode(self, expr: str) -> str:
         return f"explode({expr})"
+
+    def concat(self, exprs: list[str]) -> str:
+        return f"concat_ws('', {', '.join(exprs)})"  # skips NULLs (Spark's concat would give NULL)
+
+    def array(self, exprs: list[str]) -> str:
+        return f"CAST(array({', '.join(exprs)}) AS ARRAY<STRING>)"
+
+    def replace_all(self, expr: str, pattern: str, replacement: str) -> str:
+        return f"regexp_replace({expr}, {self.text(pattern)}, {self.text(replacement)})"
 
     def text(self, value: str) -> str:
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
 
+from ..errors import KgtoolError
 from ..serialize.ntlines import NTLineEncoder
 from .mapping import CitationTerms, WorkTerms, citation_triples, oci_literal, work_triples
 from .model import Citation, SourceInfo, Work
@@ -128,3 +129,68 @@ def _templates(shapes: list[frozenset[str]], make) -> tuple[tuple[LineTemplate, 
         assert line.endswith(" .\n")
         templates.append(LineTemplate(_parts(line[:-3]), when))
     return tuple(templates), tuple(constants)
+
+
+# -- id fields the engine parses itself ------------------------------------------------------------
+
+#: A token of an id field that the engine may read itself: 'scheme:value', the value in the
+#: characters that the parser, the IRI's path segment and an N-Triples literal all keep as they are.
+PLAIN_TOKEN = r"[A-Za-z0-9]+:[A-Za-z0-9_.~/-]+"
+#: A field of such tokens, one space apart (anything else goes through the parser).
+PLAIN_FIELD = rf"^{PLAIN_TOKEN}( {PLAIN_TOKEN})*$"
+#: A DOI value kept as it is by identifiers.normalize_doi (lower case, the DOI shape) and not an
+#: arXiv DataCite DOI (10.48550/...), whose arXiv id depends on the value.
+PLAIN_DOI = r"^10\.[0-9]{4,9}/[a-z0-9_.~/-]+$"
+ARXIV_DOI_PREFIX = "10.48550/"
+_MARK = re.compile(r"10\.9999/zz(\d+)slotzz|zz(\d+)slotzz")
+
+
+@dataclass(frozen=True)
+class IdFieldPlan:
+    """How the parser reads every plain id field whose schemes are ``schemes`` (as written):
+    the work's path, IRI text, DOI, arXiv and extra identifiers' term texts, as parts alternating
+    constant text and the (0-based) index of the token whose value goes there."""
+
+    schemes: tuple[str, ...]
+    path: tuple[str, ...]
+    work: tuple[str, ...]
+    doi: tuple[str, ...] | None
+    arxiv: tuple[str, ...] | None
+    extras: tuple[tuple[str, ...], ...]
+
+    def doi_tokens(self) -> list[int]:
+        """The tokens whose values must be plain DOIs (PLAIN_DOI, not ARXIV_DOI_PREFIX)."""
+        return [i for i, s in enumerate(self.schemes) if s.lower() == "doi"]
+
+    def fill(self, values: list[str]) -> tuple[str, str, str | None, str | None, list[str]]:
+        """The plan applied to a field's values in Python (what the engine's SQL computes)."""
+        def text(parts: tuple[str, ...]) -> str:
+            return "".join(values[int(p)] if i % 2 else p for i, p in enumerate(parts))
+        return (text(self.path), text(self.work), text(self.doi) if self.doi else None,
+                text(self.arxiv) if self.arxiv else None, [text(x) for x in self.extras])
+
+
+def id_field_plan(schemes: tuple[str, ...], read) -> IdFieldPlan | None:
+    """The plan of plain fields with these schemes, found by reading a marker field with ``read``
+    (field -> (path, IRI text, DOI, arXiv, extras) by the parser and the mapping); None where the
+    result depends on the values, not only on the schemes (an arXiv id loses its version; a
+    repeated scheme is deduplicated): such fields go through the parser."""
+    lower = [s.lower() for s in schemes]
+    if "arxiv" in lower or len(set(lower)) < len(lower):
+        return None
+    marker = " ".join(f"{s}:{'10.9999/' if s.lower() == 'doi' else ''}zz{i}slotzz" for i, s in enumerate(schemes))
+    try:
+        path, work, doi, arxiv, extras = read(marker)
+    except (ValueError, KgtoolError):
+        return None
+
+    def parts(text: str) -> tuple[str, ...]:
+        out: list[str] = []
+        pos = 0
+        for m in _MARK.finditer(text):
+            out += [text[pos:m.start()], next(g for g in m.groups() if g)]
+            pos = m.end()
+        return (*out, text[pos:])
+
+    return IdFieldPlan(tuple(schemes), parts(path), parts(work), parts(doi) if doi else None,
+                       parts(arxiv) if arxiv else None, tuple(parts(x) for x in extras))
