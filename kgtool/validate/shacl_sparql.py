@@ -46,7 +46,7 @@ def _triples(part: Any, refuse: Refuse) -> list[tuple]:
 
 def _bgp_sql(triples: list[tuple], bound: dict[str, str], refuse: Refuse, prefix: str) -> tuple[str, list[str], dict]:
     """FROM items and WHERE conditions for a BGP; ``bound`` maps variables already bound outside."""
-    from .shacl_sql import nt, q
+    from .shacl_sql_terms import ref as ref_id
 
     tables, conds, local = [], [], {}
     for i, triple in enumerate(triples):
@@ -64,7 +64,7 @@ def _bgp_sql(triples: list[tuple], bound: dict[str, str], refuse: Refuse, prefix
                 else:
                     local[name] = ref
             elif isinstance(term, (URIRef, Literal)):
-                conds.append(f"{ref} = {q(nt(term))}")
+                conds.append(f"{ref} = {ref_id(term)}")
             else:
                 raise refuse("a blank node in sh:select")
     return ", ".join(tables), conds, local

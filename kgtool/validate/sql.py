@@ -36,12 +36,24 @@ from .shacl import (
     severity_rank,
 )
 from .shacl_sql import MACROS, Compiled, ShapeCompiler
+from .shacl_sql_terms import REF_RE
 
 _IRI = r"<[^>]*>"
 _BN = r"_:[^\s]+"
 _LIT = r'"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?'
 LINE_RE = rf"^\s*({_IRI}|{_BN})\s+({_IRI})\s+({_IRI}|{_BN}|{_LIT})\s*(?:(?:{_IRI}|{_BN})\s*)?\.\s*(?:#.*)?$"
 _SKIP_RE = r"^\s*(#.*)?$"
+# A sublanguage of N-Triples that the strict reader always accepts (absolute ASCII IRIs of RFC
+# 3987's grammar, simple language tags, the escapes kgtool writes), one "S P O ." per line with
+# single spaces: lines of this shape are split by DuckDB with string functions and their
+# distinct terms checked against these patterns; a file with any other line goes through the
+# strict reader (pyoxigraph) and the full line regex instead, so no ill-formed input gets in.
+_PCHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})"
+SIMPLE_IRI = (rf"<[A-Za-z][A-Za-z0-9+.-]*:(?://[A-Za-z0-9._~-]*(?::[0-9]*)?(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"
+              rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?>")
+SIMPLE_BNODE = r"_:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?"
+SIMPLE_LITERAL = (r'''"(?:[^"\\\r\n]|\\[tbnrf"'\\]|\\u00[0-9A-Fa-f]{2})*"'''
+                  rf"(?:@[A-Za-z]{{2,3}}(?:-(?:[A-Za-z]{{2}}|[0-9]{{3}}))?|\^\^{SIMPLE_IRI})?")
 #: DuckDB's memory limit: with the Python process this keeps the peak under 1 GB.
 MEMORY_LIMIT = "600MB"
 
@@ -91,7 +103,6 @@ class _Database:
         self.con.execute("SET preserve_insertion_order = false")
         for m in MACROS:
             self.con.execute(m)
-        self.con.execute("CREATE TABLE t (s VARCHAR, p VARCHAR, o VARCHAR)")
 
     def __enter__(self) -> _Database:
         return self
@@ -105,28 +116,76 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _load_lines(db: _Database, path: Path, name: str, file_no: int, relabel: bool) -> int:
-    """Load an N-Triples/N-Quads file (gzip or not); a bad line is an InputError naming it."""
+def _lines_sql(path: Path) -> str:
+    """SQL: the lines of a text file (gzip or not) as a column ``line``."""
+    return (f"read_csv({_sql_str(str(path))}, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='', "
+            f"header=false, auto_detect=false, compression='{'gzip' if _is_gzip(path) else 'none'}', "
+            "max_line_size=8388608, strict_mode=false)")
+
+
+def _split_simple(path: Path) -> str:
+    """SQL (s, p, o): the lines split at their first two spaces; s NULL where a line does not
+    end in " ." (comment and empty lines skipped)."""
+    return (
+        "SELECT CASE WHEN i > 1 AND j > 1 AND length(r) > j + 2 AND suffix(r, ' .') THEN line[1:i - 1] END AS s, "
+        "r[1:j - 1] AS p, r[j + 1:length(r) - 2] AS o FROM (SELECT line, i, r, strpos(r, ' ') AS j FROM "
+        "(SELECT line, strpos(line, ' ') AS i, line[strpos(line, ' ') + 1:] AS r "
+        f"FROM {_lines_sql(path)} WHERE line IS NOT NULL AND line <> '' AND line[1] <> '#'))"
+    )
+
+
+def _split_regex(path: Path) -> str:
+    """SQL (s, p, o): the lines split by the full line regex; s '' where a line does not match."""
+    return (f"SELECT m.s, m.p, m.o FROM (SELECT regexp_extract(line, {_sql_str(LINE_RE)}, ['s', 'p', 'o']) AS m "
+            f"FROM {_lines_sql(path)} WHERE line IS NOT NULL AND NOT regexp_matches(line, {_sql_str(_SKIP_RE)}))")
+
+
+def _collect_terms(db: _Database, split: str) -> int:
+    """Add the distinct terms of ``split`` to table ``seen`` (term, pos: 0 subject, 1
+    predicate, 2 object); the number of lines not split (s NULL or '')."""
+    con = db.con
+    con.execute(f"CREATE TEMP TABLE seen_new AS SELECT DISTINCT unnest([s, p, o]) AS term, "
+                f"unnest([0, 1, 2]) AS pos FROM ({split})")
+    bad = con.execute("SELECT count(*) FROM seen_new WHERE pos = 0 AND coalesce(term, '') = ''").fetchone()[0]
+    return int(bad)
+
+
+def _simple_terms(db: _Database, path: Path) -> str | None:
+    """If every line of ``path`` is a simple "S P O ." triple (see SIMPLE_IRI), its terms go to
+    ``seen`` and the SQL that splits its lines is returned; else None, nothing added."""
     import duckdb
 
-    src = (f"read_csv({_sql_str(str(path))}, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='', "
-           f"header=false, auto_detect=false, compression='{'gzip' if _is_gzip(path) else 'none'}', "
-           "max_line_size=8388608, strict_mode=false)")
-    bn = (
-        (lambda c: f"CASE WHEN {c}[1] = '_' THEN '_:f{file_no}_' || {c}[3:] ELSE {c} END") if relabel else (lambda c: c)
-    )
-    sql = (
-        f"INSERT INTO t SELECT {bn('m.s')}, m.p, {bn('m.o')} FROM (SELECT regexp_extract(line, {_sql_str(LINE_RE)}, "
-        f"['s', 'p', 'o']) AS m FROM {src} WHERE line IS NOT NULL AND NOT regexp_matches(line, {_sql_str(_SKIP_RE)}))"
-    )
-    before = db.con.execute("SELECT count(*) FROM t").fetchone()[0]
+    iri, bnode, lit = (_sql_str(x) for x in (SIMPLE_IRI, SIMPLE_BNODE, SIMPLE_LITERAL))
+    con = db.con
     try:
-        db.con.execute(sql)
+        bad = _collect_terms(db, _split_simple(path))
+        if not bad:
+            bad = con.execute(
+                "SELECT count(*) FROM seen_new WHERE NOT CASE WHEN pos = 1 OR term[1] = '<' THEN "
+                f"regexp_full_match(term, {iri}) WHEN term[1] = '_' THEN pos <> 1 AND regexp_full_match(term, {bnode}) "
+                f"ELSE pos = 2 AND regexp_full_match(term, {lit}) END").fetchone()[0]
+    except duckdb.Error:
+        bad = 1  # unreadable (not UTF-8, a line too long): the strict reader says where
+    if not bad:
+        con.execute("INSERT INTO seen SELECT term FROM seen_new")
+    con.execute("DROP TABLE IF EXISTS seen_new")
+    return None if bad else _split_simple(path)
+
+
+def _regex_terms(db: _Database, path: Path, name: str) -> str:
+    """Add the terms of an N-Triples/N-Quads file to ``seen``, splitting lines with the full
+    line regex; a line it does not match is an InputError naming it. The splitting SQL."""
+    import duckdb
+
+    try:
+        bad = _collect_terms(db, _split_regex(path))
     except duckdb.Error as e:
         raise InputError(f"cannot read ({' '.join(str(e).split())[:200]})", source=name) from None
-    if db.con.execute("SELECT count(*) FROM t WHERE s = ''").fetchone()[0]:
+    if bad:
         raise _bad_line(path, name)
-    return db.con.execute("SELECT count(*) FROM t").fetchone()[0] - before
+    db.con.execute("INSERT INTO seen SELECT term FROM seen_new")
+    db.con.execute("DROP TABLE seen_new")
+    return _split_regex(path)
 
 
 def _is_gzip(path: Path) -> bool:
@@ -146,9 +205,8 @@ def _bad_line(path: Path, name: str) -> InputError:
     return InputError("not an N-Triples/N-Quads line", source=name)
 
 
-def _load_parsed(db: _Database, path: Path, file_no: int, relabel: bool,
-                 input_format: str | None) -> int:
-    """Read another syntax with the one strict reader (rdfload) into an N-Triples file, then load that."""
+def _parsed_copy(db: _Database, path: Path, file_no: int, input_format: str | None) -> Path:
+    """Another syntax, read by the one strict reader (rdfload), written as N-Triples."""
     import pyoxigraph as ox
 
     out = db.tmp / f"parsed-{file_no}.nt"
@@ -157,36 +215,70 @@ def _load_parsed(db: _Database, path: Path, file_no: int, relabel: bool,
             ox.serialize((q.triple for q in iter_quads(path, input_format)), fh, format=ox.RdfFormat.N_TRIPLES)
     except OSError as e:
         raise InputError(f"cannot write the scratch copy ({e.strerror or e})", source=str(path)) from None
-    n = _load_lines(db, out, str(path), file_no, relabel)
-    out.unlink()
-    return n
+    return out
 
 
-def load_triples(db: _Database, files: list[Path], input_format: str | None, progress: ProgressReport) -> int:
-    total = 0
-    # Blank node labels are shared across the files of one validation (as across the parts of a
-    # split export), except in syntaxes pyoxigraph parses: it gives each file its own.
-    relabel = False
+def _file_terms(db: _Database, path: Path, name: str, checked: bool, input_format: str | None = None) -> str:
+    """Add the terms of an N-Triples/N-Quads file to ``seen``; the SQL that splits its lines.
+    Unless ``checked``, lines not of the simple shape go through the strict reader first (bad
+    escapes, relative or invalid IRIs: one line naming file, line and column)."""
+    split = _simple_terms(db, path)
+    if split is None:
+        if not checked:
+            deque(iter_quads(path, input_format), maxlen=0)
+        split = _regex_terms(db, path, name)
+    return split
+
+
+def load_triples(db: _Database, files: list[Path], input_format: str | None, progress: ProgressReport,
+                 constants: Iterable[str] = (), checked: bool = False) -> int:
+    """Load the files into ``terms(id, term)`` (the distinct terms, with the ``constants``,
+    N-Triples texts the queries name) and ``t(s, p, o)`` of ids; the triple count. An id is
+    the 64-bit hash of the term's text, so that the triples are encoded as they are read (no
+    join); two terms with the same hash are refused. Blank node labels are shared across the
+    files of one validation (as across the parts of a split export), except in syntaxes
+    pyoxigraph parses: it gives each file its own."""
+    con = db.con
+    con.execute("CREATE TEMP TABLE seen (term VARCHAR)")
+    splits = []
     for i, f in enumerate(files):
         if rdf_format(f, input_format) in ("nt", "nquads"):
-            # DuckDB splits lines with a regex; the one strict reader checks them first (bad
-            # escapes, relative or invalid IRIs: one line naming file, line and column).
-            deque(iter_quads(f, input_format), maxlen=0)
-            total += _load_lines(db, f, str(f), i, relabel)
+            splits.append(_file_terms(db, f, str(f), checked, input_format))
         else:
-            total += _load_parsed(db, f, i, relabel, input_format)
-        progress(f"validating: loaded {f.name} ({total:,} triples so far)")
+            splits.append(_file_terms(db, _parsed_copy(db, f, i, input_format), str(f), True))
+        progress(f"validating: read {f.name}")
+    con.execute("CREATE TABLE terms AS SELECT hash(term) AS id, term FROM "
+                "(SELECT term FROM seen UNION SELECT unnest($1::VARCHAR[]) AS term)", [sorted(set(constants))])
+    con.execute("DROP TABLE seen")
+    if con.execute("SELECT count(*) - count(DISTINCT id) FROM terms").fetchone()[0]:
+        raise UsageError("the DuckDB validator cannot tell two of these terms apart (same 64-bit hash); "
+                         "validate with --engine pyshacl instead")
+    con.execute("CREATE TABLE t (s UBIGINT, p UBIGINT, o UBIGINT)")
+    for split in splits:
+        con.execute(f"INSERT INTO t SELECT hash(s), hash(p), hash(o) FROM ({split})")
+    total = int(con.execute("SELECT count(*) FROM t").fetchone()[0])
+    progress(f"validating: {total:,} triples loaded")
     return total
+
+
+def bind_terms(db: _Database, sql: str) -> str:
+    """``sql`` with each term placeholder (shacl_sql_terms.ref) replaced by the term's id."""
+    texts = sorted(set(REF_RE.findall(sql)))
+    if not texts:
+        return sql
+    ids = dict(db.con.execute("SELECT term, id FROM terms WHERE term IN (SELECT unnest($1::VARCHAR[]))",
+                              [texts]).fetchall())
+    return REF_RE.sub(lambda m: f"{ids[m.group(1)]}::UBIGINT", sql)
 
 
 def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, triples: int) -> Report:
     """Run the compiled queries over the loaded triples and build the report."""
     con = db.con
-    con.execute("CREATE TABLE results (focus VARCHAR, value VARCHAR, path VARCHAR, k INTEGER)")
+    con.execute("CREATE TABLE results (focus UBIGINT, value UBIGINT, path UBIGINT, k INTEGER)")
     for sql in compiled.setup:
-        con.execute(sql)
+        con.execute(bind_terms(db, sql))
     for sql in compiled.queries:
-        con.execute(f"INSERT INTO results {sql}")
+        con.execute(f"INSERT INTO results {bind_terms(db, sql)}")
     fmt = report_formatter()
     static: dict[tuple[int, str | None], tuple[str, str | None, str, str, str]] = {}
 
@@ -211,13 +303,16 @@ def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, trip
 
     counts: dict[str, int] = {}
     groups: dict[tuple, list] = {}
-    for k, path, n in con.execute("SELECT k, path, count(*) FROM results GROUP BY k, path").fetchall():
+    for k, path, n in con.execute("SELECT k, P.term, count(*) FROM results R LEFT JOIN terms P ON P.id = R.path "
+                                  "GROUP BY k, P.term").fetchall():
         sev, path_text, shape, comp, msg = parts(k, path)
         counts[sev] = counts.get(sev, 0) + n
         groups.setdefault((sev, shape, path_text or "", comp, msg), [0, []])[0] += n
     examples = con.execute(
-        f"SELECT k, path, focus, value FROM (SELECT *, row_number() OVER (PARTITION BY k, path ORDER BY focus, value) "
-        f"AS rn FROM results) WHERE rn <= {EXAMPLES_PER_GROUP}").fetchall()
+        f"SELECT k, p, f, v FROM (SELECT k, P.term AS p, F.term AS f, V.term AS v, row_number() OVER "
+        f"(PARTITION BY k, R.path ORDER BY F.term, V.term) AS rn FROM results R JOIN terms F ON F.id = R.focus "
+        f"LEFT JOIN terms V ON V.id = R.value LEFT JOIN terms P ON P.id = R.path) WHERE rn <= {EXAMPLES_PER_GROUP}"
+    ).fetchall()
     for k, path, focus, value in examples:
         sev, path_text, shape, comp, msg = parts(k, path)
         value_text = _short(term_from_nt(value), fmt) if value is not None else None
@@ -239,7 +334,8 @@ def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, trip
         graph.add((report, RDF.type, SH.ValidationReport))
         graph.add((report, SH.conforms, Literal(conforms)))
         for focus, value, path, k in con.execute(
-            "SELECT focus, value, path, k FROM results ORDER BY k, focus, value, path"
+            "SELECT F.term, V.term, P.term, k FROM results R JOIN terms F ON F.id = R.focus LEFT JOIN terms V "
+            "ON V.id = R.value LEFT JOIN terms P ON P.id = R.path ORDER BY k, F.term, V.term, P.term"
         ).fetchall():
             sev, path_text, shape, comp, msg = parts(k, path)
             c = compiled.constraints[k]
@@ -297,7 +393,7 @@ def validate_files(paths: Iterable[str | Path], shapes: Graph, *, collect: bool 
     for f in files:
         rdf_format(f, input_format)  # an unknown suffix fails before any work
     with _Database(tmp_dir) as db:
-        triples = load_triples(db, files, input_format, progress)
+        triples = load_triples(db, files, input_format, progress, compiled.constants())
         progress(f"validating: {triples:,} triples loaded; checking {len(compiled.constraints)} constraints")
         report = run(db, compiled, collect=collect, shapes=shapes, triples=triples)
     progress(f"validating: done, {sum((report.counts or {}).values()):,} results")
@@ -316,7 +412,7 @@ def validate_graph_sql(graph: Graph, shapes: Graph | None = None, *, collect: bo
         with open(path, "w", encoding="utf-8") as fh:
             for s, p, o in graph:
                 fh.write(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n")
-        n = _load_lines(db, path, "graph", 0, False)
+        n = load_triples(db, [path], "nt", quiet, compiled.constants(), checked=True)
         return run(db, compiled, collect=collect, shapes=shapes, triples=n)
 
 
