@@ -282,8 +282,8 @@ def _print(rows: list[dict]) -> None:
               f"{mark}{r['cpu']:>6.1f} {r['triples'] / r['wall']:>10,.0f} {mark}{r['rss_mb']:>9.0f} "
               f"{mark}{r['pss_mb']:>10.0f} {r['load']:>4.1f}  {ratio}")
     for step in ("convert", "validate"):
-        ours = sorted((r for r in rows if r["step"] == step and r["tool"] == "kgtool"), key=lambda r: r["size"])
-        for a, b in zip(ours, ours[1:]):
+        mine = sorted((r for r in rows if r["step"] == step and r["tool"] == "kgtool"), key=lambda r: r["size"])
+        for a, b in zip(mine, mine[1:]):
             print(f"{step} growth {a['size']:,} -> {b['size']:,} citations: x{b['size'] / a['size']:.0f} data, "
                   f"x{b['wall'] / a['wall']:.1f} time, x{b['pss_mb'] / a['pss_mb']:.1f} memory")
 

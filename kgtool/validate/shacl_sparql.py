@@ -48,7 +48,9 @@ def _bgp_sql(triples: list[tuple], bound: dict[str, str], refuse: Refuse, prefix
     """FROM items and WHERE conditions for a BGP; ``bound`` maps variables already bound outside."""
     from .shacl_sql_terms import ref as ref_id
 
-    tables, conds, local = [], [], {}
+    tables: list[str] = []
+    conds: list[str] = []
+    local: dict[str, str] = {}
     for i, triple in enumerate(triples):
         alias = f"{prefix}{i}"
         tables.append(f"t {alias}")

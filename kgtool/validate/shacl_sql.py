@@ -97,12 +97,12 @@ class _Shape:
         self.out.append(f"SELECT {'DISTINCT ' if distinct else ''}{cols}, NULL AS path, {k} AS k FROM ({select})")
 
     def value_rule(self, component: str, bad: str, *, text: bool = False) -> None:
-        """A result for each value node v (id; x its N-Triples text when ``text``) for which
-        ``bad`` is true."""
-        join = " JOIN terms T ON T.id = V.v" if text else ""
-        x = ", T.term AS x" if text else ""
-        self.add(component, f"SELECT f, v FROM (SELECT V.f AS f, V.v AS v{x} FROM {self.values} V{join}) V "
-                            f"WHERE {bad}")
+        """A result for each value node v (an id) for which ``bad`` is true; with ``text``,
+        ``bad`` is on x, the node's N-Triples text, and is computed once per distinct value."""
+        if text:
+            bad = (f"V.v IN (SELECT D.v FROM (SELECT DISTINCT v FROM {self.values}) D JOIN "
+                   f"(SELECT id, term AS x FROM terms) T ON T.id = D.v WHERE {bad})")
+        self.add(component, f"SELECT V.f AS f, V.v AS v FROM {self.values} V WHERE {bad}")
 
 
 class ShapeCompiler:
@@ -181,8 +181,8 @@ class ShapeCompiler:
             return rel, nullable
         alt = self.g.value(path, SH.alternativePath)
         if alt is not None:
-            parts = [self.path_rel(shape, p, depth + 1) for p in self._list(shape, alt)]
-            return " UNION ".join(f"({r})" for r, _ in parts), any(n for _, n in parts)
+            alts = [self.path_rel(shape, p, depth + 1) for p in self._list(shape, alt)]
+            return " UNION ".join(f"({r})" for r, _ in alts), any(n for _, n in alts)
         inv = self.g.value(path, SH.inversePath)
         if inv is not None:
             rel, nullable = self.path_rel(shape, inv, depth + 1)
@@ -242,7 +242,7 @@ class ShapeCompiler:
 
     def shapes(self) -> list[Any]:
         """Shapes with targets, in a stable order."""
-        found = set()
+        found: set[Any] = set()
         for param in _TARGETS + (SH.target,):
             found.update(self.g.subjects(param, None))
         for s in self.g.subjects(RDF.type, RDFS.Class):
@@ -312,13 +312,13 @@ class ShapeCompiler:
             local = str(dtype)[len(X):] if str(dtype).startswith(X) else None
             ok = LEXICAL[local].format(l="lex(x)") if local else "true"
             c.value_rule("Datatype", f"NOT coalesce(is_lit(x) AND dt(x) = {q(nt(dtype))} AND {ok}, false)", text=True)
+        kinds: dict[Any, str] = {SH.IRI: "is_iri(x)", SH.BlankNode: "is_bnode(x)", SH.Literal: "is_lit(x)",
+                                 SH.BlankNodeOrIRI: "NOT is_lit(x)", SH.BlankNodeOrLiteral: "NOT is_iri(x)",
+                                 SH.IRIOrLiteral: "NOT is_bnode(x)"}
         for kind in g.objects(shape, SH.nodeKind):
-            ok = {SH.IRI: "is_iri(x)", SH.BlankNode: "is_bnode(x)", SH.Literal: "is_lit(x)",
-                  SH.BlankNodeOrIRI: "NOT is_lit(x)", SH.BlankNodeOrLiteral: "NOT is_iri(x)",
-                  SH.IRIOrLiteral: "NOT is_bnode(x)"}.get(kind)
-            if ok is None:
+            if kind not in kinds:
                 raise self.refuse(shape, f"sh:nodeKind {kind}")
-            c.value_rule("NodeKind", f"NOT ({ok})", text=True)
+            c.value_rule("NodeKind", f"NOT ({kinds[kind]})", text=True)
             self.out.constraints[-1].default_message = f"Value is not of Node Kind {self._short(kind)}"
         for lst in g.objects(shape, SH["in"]):
             members = ", ".join(ref(m) for m in self._list(shape, lst))
@@ -463,7 +463,7 @@ class ShapeCompiler:
             raise self.refuse(shape, "sh:qualifiedValueShape on a node shape")
         conforming = f"v NOT IN ({self.failing(qshape, candidates, depth)})"
         if g.value(shape, SH.qualifiedValueShapesDisjoint) == Literal(True):
-            siblings = set()
+            siblings: set[Any] = set()
             for parent in g.subjects(SH.property, shape):
                 for sib in g.objects(parent, SH.property):
                     if sib != shape:

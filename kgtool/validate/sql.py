@@ -112,6 +112,12 @@ class _Database:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def _count(db: _Database, sql: str) -> int:
+    """The one number ``sql`` selects."""
+    row = db.con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -146,7 +152,7 @@ def _collect_terms(db: _Database, split: str) -> int:
     con = db.con
     con.execute(f"CREATE TEMP TABLE seen_new AS SELECT DISTINCT unnest([s, p, o]) AS term, "
                 f"unnest([0, 1, 2]) AS pos FROM ({split})")
-    bad = con.execute("SELECT count(*) FROM seen_new WHERE pos = 0 AND coalesce(term, '') = ''").fetchone()[0]
+    bad = _count(db, "SELECT count(*) FROM seen_new WHERE pos = 0 AND coalesce(term, '') = ''")
     return int(bad)
 
 
@@ -160,10 +166,9 @@ def _simple_terms(db: _Database, path: Path) -> str | None:
     try:
         bad = _collect_terms(db, _split_simple(path))
         if not bad:
-            bad = con.execute(
-                "SELECT count(*) FROM seen_new WHERE NOT CASE WHEN pos = 1 OR term[1] = '<' THEN "
+            bad = _count(db, "SELECT count(*) FROM seen_new WHERE NOT CASE WHEN pos = 1 OR term[1] = '<' THEN "
                 f"regexp_full_match(term, {iri}) WHEN term[1] = '_' THEN pos <> 1 AND regexp_full_match(term, {bnode}) "
-                f"ELSE pos = 2 AND regexp_full_match(term, {lit}) END").fetchone()[0]
+                f"ELSE pos = 2 AND regexp_full_match(term, {lit}) END")
     except duckdb.Error:
         bad = 1  # unreadable (not UTF-8, a line too long): the strict reader says where
     if not bad:
@@ -250,13 +255,13 @@ def load_triples(db: _Database, files: list[Path], input_format: str | None, pro
     con.execute("CREATE TABLE terms AS SELECT hash(term) AS id, term FROM "
                 "(SELECT term FROM seen UNION SELECT unnest($1::VARCHAR[]) AS term)", [sorted(set(constants))])
     con.execute("DROP TABLE seen")
-    if con.execute("SELECT count(*) - count(DISTINCT id) FROM terms").fetchone()[0]:
+    if _count(db, "SELECT count(*) - count(DISTINCT id) FROM terms"):
         raise UsageError("the DuckDB validator cannot tell two of these terms apart (same 64-bit hash); "
                          "validate with --engine pyshacl instead")
     con.execute("CREATE TABLE t (s UBIGINT, p UBIGINT, o UBIGINT)")
     for split in splits:
         con.execute(f"INSERT INTO t SELECT hash(s), hash(p), hash(o) FROM ({split})")
-    total = int(con.execute("SELECT count(*) FROM t").fetchone()[0])
+    total = _count(db, "SELECT count(*) FROM t")
     progress(f"validating: {total:,} triples loaded")
     return total
 
@@ -279,90 +284,103 @@ def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, trip
         con.execute(bind_terms(db, sql))
     for sql in compiled.queries:
         con.execute(f"INSERT INTO results {bind_terms(db, sql)}")
-    fmt = report_formatter()
-    static: dict[tuple[int, str | None], tuple[str, str | None, str, str, str]] = {}
-
-    def parts(k: int, path: str | None) -> tuple[str, str | None, str, str, str]:
-        got = static.get((k, path))
-        if got is None:
-            c = compiled.constraints[k]
-            sev = severity_name(c.severity, fmt)
-            shape = (_short(c.shape, fmt) if isinstance(c.shape, URIRef) else None) or "(anonymous shape)"
-            path_node = term_from_nt(path) if path is not None else c.path
-            path_text = _path_text(shapes, path_node, fmt) if path_node is not None else None
-            comp = str(c.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
-            msgs = sorted(str(m) for m in c.messages)
-            got = static[(k, path)] = (
-                sev,
-                path_text,
-                shape,
-                comp,
-                msgs[0] if msgs else c.default_message or _default_message(comp),
-            )
-        return got
-
-    counts: dict[str, int] = {}
-    groups: dict[tuple, list] = {}
-    for k, path, n in con.execute("SELECT k, P.term, count(*) FROM results R LEFT JOIN terms P ON P.id = R.path "
-                                  "GROUP BY k, P.term").fetchall():
-        sev, path_text, shape, comp, msg = parts(k, path)
-        counts[sev] = counts.get(sev, 0) + n
-        groups.setdefault((sev, shape, path_text or "", comp, msg), [0, []])[0] += n
-    examples = con.execute(
-        f"SELECT k, p, f, v FROM (SELECT k, P.term AS p, F.term AS f, V.term AS v, row_number() OVER "
-        f"(PARTITION BY k, R.path ORDER BY F.term, V.term) AS rn FROM results R JOIN terms F ON F.id = R.focus "
-        f"LEFT JOIN terms V ON V.id = R.value LEFT JOIN terms P ON P.id = R.path) WHERE rn <= {EXAMPLES_PER_GROUP}"
-    ).fetchall()
-    for k, path, focus, value in examples:
-        sev, path_text, shape, comp, msg = parts(k, path)
-        value_text = _short(term_from_nt(value), fmt) if value is not None else None
-        groups[(sev, shape, path_text or "", comp, msg)][1].append((str(term_from_nt(focus)), value_text or ""))
-    grouped = []
-    for (sev, shape, path_text, comp, msg), (n, ex) in sorted(
-        groups.items(), key=lambda kv: (severity_rank(kv[0][0]), kv[0])
-    ):
-        ex = sorted(set(ex))[:EXAMPLES_PER_GROUP]
-        grouped.append({"severity": sev, "shape": shape, "path": path_text or None, "constraint": comp,
-                        "message": msg, "count": n, "examples": [{"focus": f, "value": v or None} for f, v in ex]})
+    out = _Results(db, compiled, shapes)
+    counts, grouped = out.grouped()
     conforms = not counts
     results: list[Result] = []
-    graph = None
-    if collect:
+    graph = out.collect(conforms, results) if collect else None
+    return Report(conforms=conforms, results=results, graph=graph, counts=counts, grouped=grouped, engine="duckdb")
+
+
+class _Results:
+    """The report's parts from the results table (ids turned back into terms)."""
+
+    def __init__(self, db: _Database, compiled: Compiled, shapes: Graph):
+        self.con, self.compiled, self.shapes = db.con, compiled, shapes
+        self.fmt = report_formatter()
+        self._parts: dict[tuple[int, str | None], tuple[str, str | None, str, str, str]] = {}
+
+    def parts(self, k: int, path: str | None) -> tuple[str, str | None, str, str, str]:
+        """(severity, path, shape, component, message) of constraint k, for a result on ``path``."""
+        got = self._parts.get((k, path))
+        if got is None:
+            c, fmt = self.compiled.constraints[k], self.fmt
+            shape = (_short(c.shape, fmt) if isinstance(c.shape, URIRef) else None) or "(anonymous shape)"
+            path_node = term_from_nt(path) if path is not None else c.path
+            path_text = _path_text(self.shapes, path_node, fmt) if path_node is not None else None
+            comp = str(c.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+            msgs = sorted(str(m) for m in c.messages)
+            msg = msgs[0] if msgs else c.default_message or _default_message(comp)
+            got = self._parts[(k, path)] = (severity_name(c.severity, fmt), path_text, shape, comp, msg)
+        return got
+
+    def grouped(self) -> tuple[dict[str, int], list[dict]]:
+        """Counts per severity, and the groups with their first examples."""
+        counts: dict[str, int] = {}
+        groups: dict[tuple, list] = {}
+        for k, path, n in self.con.execute("SELECT k, P.term, count(*) FROM results R LEFT JOIN terms P "
+                                           "ON P.id = R.path GROUP BY k, P.term").fetchall():
+            sev, path_text, shape, comp, msg = self.parts(k, path)
+            counts[sev] = counts.get(sev, 0) + n
+            groups.setdefault((sev, shape, path_text or "", comp, msg), [0, []])[0] += n
+        examples = self.con.execute(
+            f"SELECT k, p, f, v FROM (SELECT k, P.term AS p, F.term AS f, V.term AS v, row_number() OVER "
+            f"(PARTITION BY k, R.path ORDER BY F.term, V.term) AS rn FROM results R JOIN terms F ON F.id = R.focus "
+            f"LEFT JOIN terms V ON V.id = R.value LEFT JOIN terms P ON P.id = R.path) WHERE rn <= {EXAMPLES_PER_GROUP}"
+        ).fetchall()
+        for k, path, focus, value in examples:
+            sev, path_text, shape, comp, msg = self.parts(k, path)
+            value_text = _short(term_from_nt(value), self.fmt) if value is not None else None
+            groups[(sev, shape, path_text or "", comp, msg)][1].append((str(term_from_nt(focus)), value_text or ""))
+        grouped = []
+        for (sev, shape, path_text, comp, msg), (n, ex) in sorted(
+            groups.items(), key=lambda kv: (severity_rank(kv[0][0]), kv[0])
+        ):
+            ex = sorted(set(ex))[:EXAMPLES_PER_GROUP]
+            grouped.append({"severity": sev, "shape": shape, "path": path_text or None, "constraint": comp,
+                            "message": msg, "count": n, "examples": [{"focus": f, "value": v or None} for f, v in ex]})
+        return counts, grouped
+
+    def collect(self, conforms: bool, results: list[Result]) -> Graph:
+        """The SHACL results graph; every result also appended to ``results``."""
         graph = Graph()
         graph.bind("sh", SH)
         report = BNode()
         graph.add((report, RDF.type, SH.ValidationReport))
         graph.add((report, SH.conforms, Literal(conforms)))
-        for focus, value, path, k in con.execute(
+        for focus, value, path, k in self.con.execute(
             "SELECT F.term, V.term, P.term, k FROM results R JOIN terms F ON F.id = R.focus LEFT JOIN terms V "
             "ON V.id = R.value LEFT JOIN terms P ON P.id = R.path ORDER BY k, F.term, V.term, P.term"
         ).fetchall():
-            sev, path_text, shape, comp, msg = parts(k, path)
-            c = compiled.constraints[k]
+            sev, path_text, shape, comp, msg = self.parts(k, path)
             focus_t = term_from_nt(focus)
             value_t = term_from_nt(value) if value is not None else None
-            results.append(Result(sev, str(focus_t), path_text, _short(value_t, fmt) if value_t is not None else None,
-                                  shape, comp, msg))
-            r = BNode()
-            graph.add((report, SH.result, r))
-            graph.add((r, RDF.type, SH.ValidationResult))
-            graph.add((r, SH.focusNode, focus_t))
-            graph.add((r, SH.resultSeverity, c.severity))
-            graph.add((r, SH.sourceShape, c.shape))
-            graph.add((r, SH.sourceConstraintComponent, c.component))
-            if value_t is not None:
-                graph.add((r, SH.value, value_t))
-            for m in c.messages:
-                graph.add((r, SH.resultMessage, m))
-            path_node = term_from_nt(path) if path is not None else c.path
-            if path_node is not None:
-                graph.add((r, SH.resultPath, path_node))
-                if isinstance(path_node, BNode):
-                    _copy_bnode(shapes, path_node, graph)
-            if isinstance(c.shape, BNode):
-                _copy_bnode(shapes, c.shape, graph, only={SH.path})
+            results.append(Result(sev, str(focus_t), path_text,
+                                  _short(value_t, self.fmt) if value_t is not None else None, shape, comp, msg))
+            self._add_result(graph, report, k, focus_t, value_t, path)
         results.sort(key=lambda r: (severity_rank(r.severity), r.severity, r.shape, r.focus))
-    return Report(conforms=conforms, results=results, graph=graph, counts=counts, grouped=grouped, engine="duckdb")
+        return graph
+
+    def _add_result(self, graph: Graph, report: BNode, k: int, focus: Any, value: Any, path: str | None) -> None:
+        c = self.compiled.constraints[k]
+        r = BNode()
+        graph.add((report, SH.result, r))
+        graph.add((r, RDF.type, SH.ValidationResult))
+        graph.add((r, SH.focusNode, focus))
+        graph.add((r, SH.resultSeverity, c.severity))
+        graph.add((r, SH.sourceShape, c.shape))
+        graph.add((r, SH.sourceConstraintComponent, c.component))
+        if value is not None:
+            graph.add((r, SH.value, value))
+        for m in c.messages:
+            graph.add((r, SH.resultMessage, m))
+        path_node = term_from_nt(path) if path is not None else c.path
+        if path_node is not None:
+            graph.add((r, SH.resultPath, path_node))
+            if isinstance(path_node, BNode):
+                _copy_bnode(self.shapes, path_node, graph)
+        if isinstance(c.shape, BNode):
+            _copy_bnode(self.shapes, c.shape, graph, only={SH.path})
 
 
 def _default_message(component: str) -> str:
