@@ -1,10 +1,14 @@
 """Validate RDF of any size with SHACL shapes compiled to SQL, run by DuckDB (see shacl_sql.py).
 
-The triples are loaded into an in-memory DuckDB database (spilling to a temporary folder; N-Triples and
-N-Quads, gzipped or not, are read by DuckDB itself; other syntaxes are parsed by pyoxigraph
-and written as N-Triples first), every shape's queries fill a results table there, and only
-the counts, the grouped results with their first examples (and, when asked, every result)
-come back into Python. DuckDB spills to disk beyond its memory limit.
+The triples are loaded into an in-memory DuckDB database (spilling to a temporary folder beyond
+its memory limit) as a dictionary ``terms(id, term)`` of distinct N-Triples terms and a table
+``t(s, p, o)`` of their ids (64-bit hashes of the text). N-Triples and N-Quads, gzipped or
+not, are read by DuckDB itself in two passes (the distinct terms, then the ids); lines of the
+simple "S P O ." shape are split with string functions and their distinct terms checked
+against a strict sublanguage of N-Triples, any other file goes through the strict reader
+(pyoxigraph) and a full line regex. Other syntaxes are parsed by pyoxigraph and written as
+N-Triples first. Every shape's queries fill a results table, and only the counts, the grouped
+results with their first examples (and, when asked, every result) come back into Python.
 """
 
 from __future__ import annotations
@@ -268,13 +272,14 @@ def load_triples(db: _Database, files: list[Path], input_format: str | None, pro
     return total
 
 
-def bind_terms(db: _Database, sql: str) -> str:
+def term_ids(db: _Database, texts: Iterable[str]) -> dict[str, int]:
+    """The ids of these terms (N-Triples texts loaded as constants, see load_triples)."""
+    return dict(db.con.execute("SELECT term, id FROM terms WHERE term IN (SELECT unnest($1::VARCHAR[]))",
+                               [sorted(set(texts))]).fetchall())
+
+
+def bind_terms(sql: str, ids: dict[str, int]) -> str:
     """``sql`` with each term placeholder (shacl_sql_terms.ref) replaced by the term's id."""
-    texts = sorted(set(REF_RE.findall(sql)))
-    if not texts:
-        return sql
-    ids = dict(db.con.execute("SELECT term, id FROM terms WHERE term IN (SELECT unnest($1::VARCHAR[]))",
-                              [texts]).fetchall())
     return REF_RE.sub(lambda m: f"{ids[m.group(1)]}::UBIGINT", sql)
 
 
@@ -282,10 +287,11 @@ def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, trip
     """Run the compiled queries over the loaded triples and build the report."""
     con = db.con
     con.execute("CREATE TABLE results (focus UBIGINT, value UBIGINT, path UBIGINT, k INTEGER)")
+    ids = term_ids(db, compiled.constants())
     for sql in compiled.setup:
-        con.execute(bind_terms(db, sql))
+        con.execute(bind_terms(sql, ids))
     for sql in compiled.queries:
-        con.execute(f"INSERT INTO results {bind_terms(db, sql)}")
+        con.execute(f"INSERT INTO results {bind_terms(sql, ids)}")
     out = _Results(db, compiled, shapes)
     counts, grouped = out.grouped()
     conforms = not counts
