@@ -268,3 +268,27 @@ def test_custom_shapes_targets_paths_and_sparql(tmp_path):
     assert reference.count("Violation") >= 6
     mine = validate_files([data], shapes, collect=True)
     assert Counter(map(_key_no_message, mine.results)) == Counter(map(_key_no_message, reference.results))
+
+
+def test_one_term_one_id_whatever_its_escapes(tmp_path):
+    """The same literal written with other escapes ("\\u0078" for "x", "\\u0041" for "A") is the
+    same term: sh:disjoint sees it (no silent pass), sh:maxCount counts it once, and lengths
+    are those of the decoded lexical form."""
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+          sh:property [ sh:path ex:p ; sh:maxLength 3 ; sh:maxCount 1 ] ;
+          sh:property [ sh:path ex:q ; sh:disjoint ex:r ] ;
+          sh:property [ sh:path ex:s ; sh:in ( "aA" ) ] .
+    """, format="turtle")
+    e = "http://example.org/"
+    lines = [f'<{e}a> <{e}p> "a\\u0001b" .', f'<{e}a> <{e}p> "a\\u0001\\u0062" .', f'<{e}a> <{e}q> "\\u0078" .',
+             f'<{e}a> <{e}r> "x" .', f'<{e}a> <{e}s> "a\\u0041" .']
+    for name, text in (("simple.nt", [lines[0], f'<{e}a> <{e}q> "x" .', *lines[3:4], f'<{e}a> <{e}s> "aA" .']),
+                       ("escaped.nt", lines)):
+        path = tmp_path / name
+        path.write_text("\n".join(text) + "\n")
+        mine = validate_files([path], shapes, collect=True)
+        ref = validate_graph(Graph().parse(path, format="nt"), shapes)
+        assert sorted((r.component, r.value) for r in mine.results) == [("Disjoint", '"x"')]
+        assert sorted((r.component, r.value) for r in ref.results) == [("Disjoint", '"x"')]

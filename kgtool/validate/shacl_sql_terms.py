@@ -78,10 +78,12 @@ MACROS = [
     "CREATE OR REPLACE MACRO is_lit(x) AS x[1] = '\"'",
     "CREATE OR REPLACE MACRO lit_end(x) AS length(x) - strpos(reverse(x), '\"') + 1",
     "CREATE OR REPLACE MACRO lit_suffix(x) AS CASE WHEN is_lit(x) THEN x[lit_end(x) + 1:] END",
-    # Escapes are decoded (\\ last, through a placeholder) where the lexical form is needed.
-    "CREATE OR REPLACE MACRO unesc(b) AS CASE WHEN strpos(b, '\\') = 0 THEN b ELSE "
-    "replace(replace(replace(replace(replace(replace(replace(b, '\\\\', chr(1)), '\\\"', '\"'), '\\n', chr(10)),"
-    " '\\r', chr(13)), '\\t', chr(9)), '\\''', ''''), chr(1), '\\') END",
+    # Escapes are decoded where the lexical form is needed: those of the one written form of a
+    # term (see sql.SIMPLE_LITERAL) are all JSON's; else \\ last, through a placeholder.
+    "CREATE OR REPLACE MACRO unesc(b) AS CASE WHEN strpos(b, '\\') = 0 THEN b ELSE coalesce("
+    "try(json_extract_string('\"' || b || '\"', '$')), replace(replace(replace(replace(replace(replace("
+    "replace(b, '\\\\', chr(1)), '\\\"', '\"'), '\\n', chr(10)),"
+    " '\\r', chr(13)), '\\t', chr(9)), '\\''', ''''), chr(1), '\\')) END",
     "CREATE OR REPLACE MACRO lex(x) AS CASE WHEN is_lit(x) THEN unesc(x[2:lit_end(x) - 1]) END",
     "CREATE OR REPLACE MACRO str(x) AS CASE WHEN is_iri(x) THEN x[2:-2] WHEN is_lit(x) THEN lex(x) END",
     f"CREATE OR REPLACE MACRO dt(x) AS CASE WHEN NOT is_lit(x) THEN NULL WHEN lit_suffix(x)[1:2] = '^^' "

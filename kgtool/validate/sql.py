@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -47,16 +46,18 @@ _BN = r"_:[^\s]+"
 _LIT = r'"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?'
 LINE_RE = rf"^\s*({_IRI}|{_BN})\s+({_IRI})\s+({_IRI}|{_BN}|{_LIT})\s*(?:(?:{_IRI}|{_BN})\s*)?\.\s*(?:#.*)?$"
 _SKIP_RE = r"^\s*(#.*)?$"
-# A sublanguage of N-Triples that the strict reader always accepts (absolute ASCII IRIs of RFC
-# 3987's grammar, simple language tags, the escapes kgtool writes), one "S P O ." per line with
-# single spaces: lines of this shape are split by DuckDB with string functions and their
-# distinct terms checked against these patterns; a file with any other line goes through the
-# strict reader (pyoxigraph) and the full line regex instead, so no ill-formed input gets in.
+# A sublanguage of N-Triples that the strict reader always accepts and that writes each term
+# one way only (absolute ASCII IRIs of RFC 3987's grammar, simple language tags, literals
+# escaped as kgtool and pyoxigraph write them: \t \b \n \r \f \" \\ and \u00XX for the other
+# control characters), one "S P O ." per line with single spaces: lines of this shape are split
+# by DuckDB with string functions and their distinct terms checked against these patterns. A
+# file with any other line is read by the strict reader (pyoxigraph) and written again as
+# N-Triples, so no ill-formed input gets in and one term always has one text (one id).
 _PCHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})"
 SIMPLE_IRI = (rf"<[A-Za-z][A-Za-z0-9+.-]*:(?://[A-Za-z0-9._~-]*(?::[0-9]*)?(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"
               rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?>")
 SIMPLE_BNODE = r"_:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?"
-SIMPLE_LITERAL = (r'''"(?:[^"\\\r\n]|\\[tbnrf"'\\]|\\u00[0-9A-Fa-f]{2})*"'''
+SIMPLE_LITERAL = (r'''"(?:[^"\\\x00-\x1f\x7f]|\\[tbnrf"\\]|\\u00(?:0[0-7]|0B|0E|0F|1[0-9A-F]|7F))*"'''
                   rf"(?:@[A-Za-z]{{2,3}}(?:-(?:[A-Za-z]{{2}}|[0-9]{{3}}))?|\^\^{SIMPLE_IRI})?")
 #: DuckDB's memory limit: with the Python process this keeps the peak under 1 GB.
 MEMORY_LIMIT = "600MB"
@@ -229,15 +230,18 @@ def _parsed_copy(db: _Database, path: Path, file_no: int, input_format: str | No
     return out
 
 
-def _file_terms(db: _Database, path: Path, name: str, checked: bool, input_format: str | None = None) -> str:
+def _file_terms(db: _Database, path: Path, name: str, file_no: int, checked: bool,
+                input_format: str | None = None) -> str:
     """Add the terms of an N-Triples/N-Quads file to ``seen``; the SQL that splits its lines.
-    Unless ``checked``, lines not of the simple shape go through the strict reader first (bad
-    escapes, relative or invalid IRIs: one line naming file, line and column)."""
+    Unless ``checked`` (kgtool's own output), a file not all of simple lines is read by the
+    strict reader (bad escapes, relative or invalid IRIs: one line naming file, line and
+    column) and written again as N-Triples, which has every term in its one written form."""
     split = _simple_terms(db, path)
     if split is None:
         if not checked:
-            deque(iter_quads(path, input_format), maxlen=0)
-        split = _regex_terms(db, path, name)
+            path = _parsed_copy(db, path, file_no, input_format)
+            split = _simple_terms(db, path)
+        split = split or _regex_terms(db, path, name)
     return split
 
 
@@ -254,9 +258,9 @@ def load_triples(db: _Database, files: list[Path], input_format: str | None, pro
     splits = []
     for i, f in enumerate(files):
         if rdf_format(f, input_format) in ("nt", "nquads"):
-            splits.append(_file_terms(db, f, str(f), checked, input_format))
+            splits.append(_file_terms(db, f, str(f), i, checked, input_format))
         else:
-            splits.append(_file_terms(db, _parsed_copy(db, f, i, input_format), str(f), True))
+            splits.append(_file_terms(db, _parsed_copy(db, f, i, input_format), str(f), i, True))
         progress(f"validating: read {f.name}")
     con.execute("CREATE TABLE terms AS SELECT hash(term) AS id, term FROM "
                 "(SELECT term FROM seen UNION SELECT unnest($1::VARCHAR[]) AS term)", [sorted(set(constants))])
