@@ -64,8 +64,9 @@ print(len(g))
 """
 
 DIFFERENTIAL = r"""
-import collections, sys, time, json
+import collections, hashlib, os, sys, time, json
 sys.path.insert(0, sys.argv[3])
+cache = sys.argv[4] if len(sys.argv) > 4 else ""
 from planted import planted_graph
 from rdflib import Graph
 from kgtool.validate.shacl import load_shapes, validate_graph
@@ -76,13 +77,24 @@ text, names = planted_graph(n, seed=17, copies=3)
 open(path, "w", encoding="utf-8").write(text)
 shapes = load_shapes()
 t = time.time(); mine = validate_files([path], shapes, collect=True); t_mine = time.time() - t
-rdflib.NORMALIZE_LITERALS = False  # terms as written: "01" and "1" are two values
-t = time.time(); ref = validate_graph(Graph().parse(data=text, format="nt"), shapes); t_ref = time.time() - t
 def key(r):
     node = lambda x: (x if x is None or ":" in x or x.startswith(('"', "-")) or x[:1].isdigit()
                       or x in ("true", "false") else "_:b")
     return (r.severity, node(r.focus), r.path, node(r.value), r.shape, r.component, r.message)
-a, b = collections.Counter(map(key, ref.results)), collections.Counter(map(key, mine.results))
+# pySHACL's results are kept in the cache file (keyed by size and planted text), so that a
+# changed engine can be checked again without the long pySHACL run.
+digest = hashlib.sha256(text.encode()).hexdigest()
+saved = json.load(open(cache)) if cache and os.path.exists(cache) else None
+if saved and saved["n"] == n and saved["sha256"] == digest:
+    a, t_ref = collections.Counter({tuple(k): v for k, v in saved["results"]}), saved["pyshacl_s"]
+else:
+    rdflib.NORMALIZE_LITERALS = False  # terms as written: "01" and "1" are two values
+    t = time.time(); ref = validate_graph(Graph().parse(data=text, format="nt"), shapes); t_ref = time.time() - t
+    a = collections.Counter(map(key, ref.results))
+    if cache:
+        json.dump({"n": n, "sha256": digest, "pyshacl_s": round(t_ref, 1),
+                   "results": sorted(([list(k), v] for k, v in a.items()), key=repr)}, open(cache, "w"))
+b = collections.Counter(map(key, mine.results))
 # pySHACL takes an ill-formed xsd:gYear ("20x9") for well-formed: the one known departure.
 gyear = lambda c: collections.Counter({k: v for k, v in c.items() if not (k[3] or "").endswith("^^xsd:gYear")})
 a_all, b_all = a, b
@@ -189,8 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pyshacl-max", type=int, default=10_000,
                     help="largest size for pySHACL (it takes about 2 minutes at 10k citations)")
     ap.add_argument("--no-validate", action="store_true")
+    ap.add_argument("--reuse-convert", action="store_true",
+                    help="validate the output of an earlier convert run when there is one (convert not measured)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run the validate step (DuckDB and the plain writer) this many times; medians are printed")
     ap.add_argument("--differential", type=int, default=0,
                     help="also check the streaming validator against pySHACL on a planted graph of N citations")
+    ap.add_argument("--pyshacl-cache", type=Path, default=None,
+                    help="keep pySHACL's differential results in this JSON file and reuse them when present")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     a = ap.parse_args(argv)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -198,22 +216,29 @@ def main(argv: list[str] | None = None) -> int:
     for n in a.sizes:
         csv = ensure_data(n)
         out = DATA / f"out-{n}"
-        warm(csv)
-        r = measure([*KGTOOL, "-q", "convert", str(csv), "--to", "nt", "--out", str(out), "--name", "oc"], env=env)
         nt = out / "oc.nt"
+        if not (a.reuse_convert and nt.exists()):
+            warm(csv)
+            r = measure([*KGTOOL, "-q", "convert", str(csv), "--to", "nt", "--out", str(out), "--name", "oc"], env=env)
+            rows.append({"size": n, "step": "convert", "tool": "kgtool", "triples": count_lines(nt), **r})
         triples = count_lines(nt)
-        rows.append({"size": n, "step": "convert", "tool": "kgtool", "triples": triples, **r})
         if n <= a.naive_max:
             warm(csv)
             r = measure([sys.executable, "-c", NAIVE, str(csv), str(DATA / f"naive-{n}.nt")], env=env)
             rows.append({"size": n, "step": "convert", "tool": "naive rdflib", "triples": triples, **r})
         if not a.no_validate:
-            warm(out)
-            r = measure([*KGTOOL, "-q", "validate", str(out), "--engine", "duckdb"], env=env)
-            rows.append({"size": n, "step": "validate", "tool": "kgtool", "triples": triples, **r})
-            warm(nt)
-            r = measure([sys.executable, "-c", WRITER, str(nt), str(DATA / f"writer-{n}.nt")], env=env)
-            rows.append({"size": n, "step": "validate", "tool": "plain writer", "triples": triples, **r})
+            mine, writer = [], []
+            for _ in range(a.repeat):
+                warm(out)
+                mine.append(measure([*KGTOOL, "-q", "validate", str(out), "--engine", "duckdb"], env=env))
+                warm(nt)
+                writer.append(measure([sys.executable, "-c", WRITER, str(nt), str(DATA / f"writer-{n}.nt")], env=env))
+                if a.repeat > 1:
+                    print(f"  {n:,}: validate {mine[-1]['wall']:.1f} s ({mine[-1]['cpu']:.1f} s CPU, "
+                          f"{mine[-1]['rss_mb']:.0f} MB), writer {writer[-1]['wall']:.1f} s "
+                          f"({writer[-1]['cpu']:.1f} s CPU), load {mine[-1]['load']:.1f}", flush=True)
+            rows.append({"size": n, "step": "validate", "tool": "kgtool", "triples": triples, **_median(mine)})
+            rows.append({"size": n, "step": "validate", "tool": "plain writer", "triples": triples, **_median(writer)})
             if n <= a.pyshacl_max:
                 warm(nt)
                 r = measure([*KGTOOL, "-q", "validate", str(nt), "--engine", "pyshacl"], env=env)
@@ -223,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     diff = None
     if a.differential:
         r = measure([sys.executable, "-c", DIFFERENTIAL, str(a.differential), str(DATA / "planted.nt"),
-                     str(ROOT / "tests")], env=env)
+                     str(ROOT / "tests"), str(a.pyshacl_cache or "")], env=env)
         diff = json.loads(r["stdout"].strip().splitlines()[-1])
         print(f"\ndifferential, {a.differential:,} citations with planted violations ({diff['triples']:,} triples, "
               f"{diff['cases']} kinds x3): {diff['results']:,} results; DuckDB engine "
@@ -233,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         a.json.write_text(json.dumps({"rows": [{k: v for k, v in r.items() if k not in ("stdout", "stderr")}
                                                for r in rows], "differential": diff}, indent=2))
     return 0
+
+
+def _median(runs: list[dict]) -> dict:
+    """The run of median wall time (its own CPU, memory and load)."""
+    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
 
 
 def _extrapolate(rows: list[dict], sizes: list[int]) -> None:
@@ -268,8 +298,8 @@ def _print(rows: list[dict]) -> None:
               f"{mark}{r['cpu']:>6.1f} {r['triples'] / r['wall']:>10,.0f} {mark}{r['rss_mb']:>9.0f} "
               f"{mark}{r['pss_mb']:>10.0f} {r['load']:>4.1f}  {ratio}")
     for step in ("convert", "validate"):
-        ours = sorted((r for r in rows if r["step"] == step and r["tool"] == "kgtool"), key=lambda r: r["size"])
-        for a, b in zip(ours, ours[1:]):
+        mine = sorted((r for r in rows if r["step"] == step and r["tool"] == "kgtool"), key=lambda r: r["size"])
+        for a, b in zip(mine, mine[1:]):
             print(f"{step} growth {a['size']:,} -> {b['size']:,} citations: x{b['size'] / a['size']:.0f} data, "
                   f"x{b['wall'] / a['wall']:.1f} time, x{b['pss_mb'] / a['pss_mb']:.1f} memory")
 

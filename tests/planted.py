@@ -8,6 +8,7 @@ receptions and shares, then every case in PLANTS added a few times at random pla
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 B = "https://w3id.org/kgtool/data/"
 CITO = "http://purl.org/spar/cito/"
@@ -46,8 +47,10 @@ class Graph:
         self.works = 0
         self.citations = 0
 
-    def add(self, s: str, p: str, o: str) -> None:
+    def add(self, s: str, p: str, o: str) -> str:
+        """Add the triple; its line."""
         self.lines.append(t(s, p, o))
+        return self.lines[-1]
 
     def work(self, *, title: bool = True, doi: bool = True, node: str | None = None, typ: str = FABIO + "Expression",
              prov: bool = True) -> str:
@@ -126,29 +129,47 @@ def _reception(g: Graph, w: str, **bad) -> str:
     return r
 
 
-def _plants(g: Graph, works: list[str]) -> dict[str, callable]:
-    """Name -> a function that plants that violation once."""
-    rng = g.rng
+class _Planter:
+    """What the planting functions share: the graph, the works so far, fresh names."""
 
-    def any_work() -> str:
-        return rng.choice(works)
+    def __init__(self, g: Graph, works: list[str]):
+        self.g, self.works, self.rng, self.n = g, works, g.rng, 0
 
-    def new_work(**kw) -> str:
-        w = g.work(**kw)
-        works.append(w)
+    def any_work(self) -> str:
+        return self.rng.choice(self.works)
+
+    def new_work(self, **kw) -> str:
+        w = self.g.work(**kw)
+        self.works.append(w)
         return w
 
-    def cit(**kw) -> str:
-        a, b = rng.sample(works, 2)
-        return g.citation(a, b, **kw)
+    def cit(self, **kw) -> str:
+        a, b = self.rng.sample(self.works, 2)
+        return self.g.citation(a, b, **kw)
 
-    n = [0]
+    def fresh(self, kind: str) -> str:
+        self.n += 1
+        return iri(f"{B}{kind}/planted{self.n}")
 
-    def fresh(kind: str) -> str:
-        n[0] += 1
-        return iri(f"{B}{kind}/planted{n[0]}")
 
-    P = {}
+Plants = dict[str, Callable[[], object]]
+
+
+def _plants(g: Graph, works: list[str]) -> Plants:
+    """Name -> a function that plants that violation once."""
+    pl = _Planter(g, works)
+    P: Plants = {}
+    for group in (_work_plants, _citation_plants, _reception_plants, _match_plants):
+        P.update(group(g, pl))
+    return P
+
+
+def _work_plants(g: Graph, pl: _Planter) -> Plants:
+    """The WorkShape cases."""
+    works = pl.works
+    new_work = pl.new_work
+    fresh = pl.fresh
+    P: Plants = {}
     # WorkShape
     P["work-blank-node"] = lambda: new_work(node=f"_:bw{len(works)}")
     P["work-no-title"] = lambda: new_work(title=False)
@@ -175,6 +196,17 @@ def _plants(g: Graph, works: list[str]) -> dict[str, callable]:
     P["work-no-provenance"] = lambda: new_work(prov=False)
     P["work-provenance-dangling"] = lambda: g.add(new_work(), iri(PROV + "wasDerivedFrom"), fresh("source"))
     P["work-unidentified"] = lambda: new_work(doi=False)
+    return P
+
+
+def _citation_plants(g: Graph, pl: _Planter) -> Plants:
+    """The CitationShape cases."""
+    rng = pl.rng
+    works = pl.works
+    any_work = pl.any_work
+    cit = pl.cit
+    fresh = pl.fresh
+    P: Plants = {}
     # CitationShape
     P["citation-blank-node"] = lambda: g.citation(*rng.sample(works, 2), node=f"_:bc{g.citations}")
     P["citation-no-citing"] = lambda: _drop(g, cit(), CITO + "hasCitingEntity")
@@ -205,6 +237,15 @@ def _plants(g: Graph, works: list[str]) -> dict[str, callable]:
     P["citation-no-provenance"] = lambda: _drop(g, cit(), PROV + "wasDerivedFrom")
     P["citation-provenance-dangling"] = lambda: g.add(cit(), iri(PROV + "wasDerivedFrom"), fresh("source"))
     P["citation-no-direct-cites"] = lambda: g.citation(*rng.sample(works, 2), cites=False)
+    return P
+
+
+def _reception_plants(g: Graph, pl: _Planter) -> Plants:
+    """The ReceptionShape and share shapes' cases."""
+    any_work = pl.any_work
+    new_work = pl.new_work
+    fresh = pl.fresh
+    P: Plants = {}
     # ReceptionShape and the share shapes
     P["reception-blank-node"] = lambda: _reception_blank(g, any_work())
     P["reception-no-work"] = lambda: _drop(g, _reception(g, new_work()), KG + "receptionOf")
@@ -239,6 +280,14 @@ def _plants(g: Graph, works: list[str]) -> dict[str, callable]:
     P["role-label-unknown-role"] = lambda: g.add(_label(g, role=False), iri(KG + "role"), iri(ROLE + "vibes"))
     P["role-label-no-source"] = lambda: _drop(g, _label(g), PROV + "wasAttributedTo")
     P["role-label-source-literal"] = lambda: g.add(_label(g), iri(PROV + "wasAttributedTo"), lit("s2"))
+    return P
+
+
+def _match_plants(g: Graph, pl: _Planter) -> Plants:
+    """A nameless work, and the title matches' cases."""
+    new_work = pl.new_work
+    fresh = pl.fresh
+    P: Plants = {}
     # A work with neither a title nor any identifier
     P["work-nameless"] = lambda: new_work(title=False, doi=False)
     # Title matches (enrichment from an API)

@@ -32,7 +32,7 @@ DUCKDB_MIN_PASS = 80
 def _cases() -> list[tuple[str, Path, Path, Graph, object]]:
     if not SUITE.is_dir():
         return []
-    out = []
+    out: list[tuple[str, Path, Path, Graph, object]] = []
     for f in sorted(SUITE.rglob("*.ttl")):
         g = Graph().parse(f, format="turtle", publicID=f.as_uri())
         for test in g.subjects(RDF.type, SHT.Validate):
@@ -70,10 +70,10 @@ def _term_key(node) -> str | None:
     return str(node)
 
 
-def report_key(g: Graph, report) -> tuple[bool, Counter]:
+def report_key(g: Graph, report) -> tuple[bool | None, Counter]:
     """A report's verdict and its results, blank nodes compared as 'a blank node'."""
     conforms = g.value(report, SH.conforms)
-    results = Counter()
+    results: Counter = Counter()
     for r in g.objects(report, SH.result):
         path = g.value(r, SH.resultPath)
         results[(

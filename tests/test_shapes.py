@@ -35,6 +35,7 @@ def valid_graph() -> Graph:
 
 def only(g: Graph, cls: URIRef) -> URIRef:
     (s,) = set(g.subjects(RDF.type, cls))
+    assert isinstance(s, URIRef)
     return s
 
 

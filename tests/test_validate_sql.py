@@ -161,6 +161,37 @@ def test_a_bad_line_names_file_and_line(tmp_path):
         validate_files([bad], load_shapes())
 
 
+@pytest.mark.parametrize("line, where", [
+    ('<rel> <http://p> <http://o> .', "2:1"),  # relative IRI
+    ('<http://a> <http://p> "a\\qb" .', "2:"),  # an escape N-Triples does not have
+    ('<http://a:8x/> <http://p> <http://o> .', "2:"),  # not an IRI (port)
+    ('<http://a> <http://p> "x"@english-language-tag-that-is-long .', "2:"),  # not a language tag
+    ('"lit" <http://p> <http://o> .', "2:"),  # a literal as subject
+    ('<http://a> _:p <http://o> .', "2:"),  # a blank node as predicate
+    ('<http://a> <http://p> <http://o>', "3:1"),  # no final dot (the reader sees it at the end)
+])
+def test_the_fast_loader_lets_no_bad_line_through(tmp_path, line, where):
+    """Lines of the simple "S P O ." shape are split by DuckDB without the strict reader: a bad
+    one still fails with file and line (the file then goes through the strict reader)."""
+    from kgtool.errors import InputError
+
+    bad = tmp_path / "bad.nt"
+    bad.write_text(f"<http://a> <http://p> <http://o> .\n{line}\n")
+    with pytest.raises(InputError, match=rf"bad.nt:{where}"):
+        validate_files([bad], load_shapes())
+
+
+def test_simple_and_other_lines_give_the_same_report(planted, tmp_path):
+    """The same triples written with the simple shape and otherwise (tabs, a comment, an IRI
+    the simple sublanguage does not cover) give the same results."""
+    path, text, _, _ = planted
+    other = tmp_path / "other.nt"
+    other.write_text("# a comment\n<http://example.org/\u00e9> <http://example.org/p> \"x\" .\n"
+                     + text.replace(" ", "\t", 1))
+    a, b = validate_files([path], load_shapes(), collect=True), validate_files([other], load_shapes(), collect=True)
+    assert a.counts == b.counts and a.results == b.results and a.counts
+
+
 def test_engine_choice(tmp_path):
     small = tmp_path / "small.nt"
     small.write_text("<http://a> <http://p> <http://o> .\n")
@@ -237,3 +268,27 @@ def test_custom_shapes_targets_paths_and_sparql(tmp_path):
     assert reference.count("Violation") >= 6
     mine = validate_files([data], shapes, collect=True)
     assert Counter(map(_key_no_message, mine.results)) == Counter(map(_key_no_message, reference.results))
+
+
+def test_one_term_one_id_whatever_its_escapes(tmp_path):
+    """The same literal written with other escapes ("\\u0078" for "x", "\\u0041" for "A") is the
+    same term: sh:disjoint sees it (no silent pass), sh:maxCount counts it once, and lengths
+    are those of the decoded lexical form."""
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+          sh:property [ sh:path ex:p ; sh:maxLength 3 ; sh:maxCount 1 ] ;
+          sh:property [ sh:path ex:q ; sh:disjoint ex:r ] ;
+          sh:property [ sh:path ex:s ; sh:in ( "aA" ) ] .
+    """, format="turtle")
+    e = "http://example.org/"
+    lines = [f'<{e}a> <{e}p> "a\\u0001b" .', f'<{e}a> <{e}p> "a\\u0001\\u0062" .', f'<{e}a> <{e}q> "\\u0078" .',
+             f'<{e}a> <{e}r> "x" .', f'<{e}a> <{e}s> "a\\u0041" .']
+    for name, text in (("simple.nt", [lines[0], f'<{e}a> <{e}q> "x" .', *lines[3:4], f'<{e}a> <{e}s> "aA" .']),
+                       ("escaped.nt", lines)):
+        path = tmp_path / name
+        path.write_text("\n".join(text) + "\n")
+        mine = validate_files([path], shapes, collect=True)
+        ref = validate_graph(Graph().parse(path, format="nt"), shapes)
+        assert sorted((r.component, r.value) for r in mine.results) == [("Disjoint", '"x"')]
+        assert sorted((r.component, r.value) for r in ref.results) == [("Disjoint", '"x"')]

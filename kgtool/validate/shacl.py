@@ -285,7 +285,7 @@ def render_ttl(report: Report) -> str:
     quads = ox.parse(report.graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     prefixes = {"sh": str(SH), "xsd": "http://www.w3.org/2001/XMLSchema#", "kgsh": "https://w3id.org/kgtool/shapes#",
                 **{k: v for k, v in PREFIXES.items() if k not in ("sh", "xsd")}}
-    return ox.serialize(quads, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    return bytes(ox.serialize(quads, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b"").decode("utf-8")
 
 
 RENDERERS = {"text": render_text, "json": render_json, "ttl": render_ttl}

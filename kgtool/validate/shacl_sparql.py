@@ -46,9 +46,11 @@ def _triples(part: Any, refuse: Refuse) -> list[tuple]:
 
 def _bgp_sql(triples: list[tuple], bound: dict[str, str], refuse: Refuse, prefix: str) -> tuple[str, list[str], dict]:
     """FROM items and WHERE conditions for a BGP; ``bound`` maps variables already bound outside."""
-    from .shacl_sql import nt, q
+    from .shacl_sql_terms import ref as ref_id
 
-    tables, conds, local = [], [], {}
+    tables: list[str] = []
+    conds: list[str] = []
+    local: dict[str, str] = {}
     for i, triple in enumerate(triples):
         alias = f"{prefix}{i}"
         tables.append(f"t {alias}")
@@ -64,7 +66,7 @@ def _bgp_sql(triples: list[tuple], bound: dict[str, str], refuse: Refuse, prefix
                 else:
                     local[name] = ref
             elif isinstance(term, (URIRef, Literal)):
-                conds.append(f"{ref} = {q(nt(term))}")
+                conds.append(f"{ref} = {ref_id(term)}")
             else:
                 raise refuse("a blank node in sh:select")
     return ", ".join(tables), conds, local

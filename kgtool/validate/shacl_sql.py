@@ -1,9 +1,9 @@
 """Compile SHACL Core shapes into SQL over a DuckDB table of triples ``t(s, p, o)``.
 
-Terms are held as N-Triples text (``<iri>``, ``_:b``, ``"lex"@lang``, ``"lex"^^<dt>``), so a
-literal keeps its lexical form: ``"none"^^xsd:boolean`` is ill-formed, whatever a parser would
-make of it. Each shape becomes queries that return result rows ``(focus, value, path, k)``,
-``k`` naming the constraint (see :class:`Compiled`); focus nodes live in DuckDB only.
+Terms are integer ids into a dictionary ``terms(id, term)`` of N-Triples text (see
+shacl_sql_terms.py: literals keep their lexical form). Each shape becomes queries that return
+result rows ``(focus, value, path, k)`` of ids, ``k`` naming the constraint (see
+:class:`Compiled`); focus nodes live in DuckDB only.
 
 Anything the compiler cannot evaluate exactly as SHACL defines it is refused with a
 :class:`~kgtool.errors.UsageError` naming the feature and the shape: nothing is skipped without
@@ -14,7 +14,6 @@ FILTER (NOT) EXISTS of basic graph patterns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,136 +22,23 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from ..errors import UsageError
+from .shacl_sql_terms import (
+    LEXICAL,
+    MACROS,
+    RDF_TYPE,
+    REF_RE,
+    SUBCLASS,
+    X,
+    compare_const,
+    compare_sql,
+    nt,
+    order_cols,
+    q,
+    ref,
+    ref_nt,
+)
 
-RDF_TYPE = f"<{RDF.type}>"
-SUBCLASS = f"<{RDFS.subClassOf}>"
-X = str(XSD)
-NUMERIC = [f"<{X}{n}>" for n in (
-    "integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger",
-    "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort",
-    "unsignedByte")]
-_TZ = r"(Z|[+-][0-9]{2}:[0-9]{2})?"
-#: datatype -> SQL condition on the lexical form ``{l}`` (escapes decoded) that makes it well-formed
-LEXICAL: dict[str, str] = {
-    "string": "true",
-    "anyURI": "true",
-    "normalizedString": "true",
-    "token": "true",
-    "language": "true",
-    "boolean": "{l} IN ('true', 'false', '1', '0')",
-    "integer": "regexp_full_match({l}, '[+-]?[0-9]+')",
-    "decimal": r"regexp_full_match({l}, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)')",
-    "double": r"regexp_full_match({l}, '([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?INF|NaN)')",
-    "date": (
-        "regexp_full_match({l}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
-        + _TZ.replace("{", "{{").replace("}", "}}")
-        + "') AND try_cast({l}[1:10] AS DATE) IS NOT NULL"
-    ),
-    "dateTime": (
-        "regexp_full_match({l}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(\\.[0-9]+)?"
-        + _TZ.replace("{", "{{").replace("}", "}}")
-        + "') AND try_cast(replace({l}[1:19], 'T', ' ') AS TIMESTAMP) IS NOT NULL"
-    ),
-    "gYear": "regexp_full_match({l}, '-?[0-9]{{4,}}" + _TZ.replace("{", "{{").replace("}", "}}") + "')",
-    "gYearMonth": "regexp_full_match({l}, '-?[0-9]{{4,}}-(0[1-9]|1[0-2])"
-    + _TZ.replace("{", "{{").replace("}", "}}")
-    + "')",
-    "duration": (
-        r"regexp_full_match({l}, '-?P([0-9]+Y)?([0-9]+M)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?')"
-        " AND NOT regexp_full_match({l}, '-?P|.*T')"
-    ),
-}
-LEXICAL["float"] = LEXICAL["double"]
-_RANGES = {"int": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1), "short": (-2**15, 2**15 - 1),
-           "byte": (-128, 127), "nonNegativeInteger": (0, None), "positiveInteger": (1, None),
-           "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1), "unsignedInt": (0, 2**32 - 1),
-           "unsignedLong": (0, 2**64 - 1), "unsignedShort": (0, 65535), "unsignedByte": (0, 255)}
-for _name, (_lo, _hi) in _RANGES.items():
-    _cond = [LEXICAL["integer"]]
-    if _lo is not None:
-        _cond.append(f"try_cast({{l}} AS HUGEINT) >= {_lo}")
-    if _hi is not None:
-        _cond.append(f"try_cast({{l}} AS HUGEINT) <= {_hi}")
-    LEXICAL[_name] = " AND ".join(_cond)
-#: Datatypes whose values are compared by their lexical form (same datatype only).
-ORDERED_LEXICAL = [f"<{X}{n}>" for n in ("string", "date", "dateTime", "gYear", "gYearMonth")]
-
-MACROS = [
-    "SET enable_progress_bar = false",
-    "CREATE OR REPLACE MACRO is_iri(x) AS x[1] = '<'",
-    "CREATE OR REPLACE MACRO is_bnode(x) AS x[1] = '_'",
-    "CREATE OR REPLACE MACRO is_lit(x) AS x[1] = '\"'",
-    "CREATE OR REPLACE MACRO lit_end(x) AS length(x) - strpos(reverse(x), '\"') + 1",
-    "CREATE OR REPLACE MACRO lit_suffix(x) AS CASE WHEN is_lit(x) THEN x[lit_end(x) + 1:] END",
-    # Escapes are decoded (\\ last, through a placeholder) where the lexical form is needed.
-    "CREATE OR REPLACE MACRO unesc(b) AS CASE WHEN strpos(b, '\\') = 0 THEN b ELSE "
-    "replace(replace(replace(replace(replace(replace(replace(b, '\\\\', chr(1)), '\\\"', '\"'), '\\n', chr(10)),"
-    " '\\r', chr(13)), '\\t', chr(9)), '\\''', ''''), chr(1), '\\') END",
-    "CREATE OR REPLACE MACRO lex(x) AS CASE WHEN is_lit(x) THEN unesc(x[2:lit_end(x) - 1]) END",
-    "CREATE OR REPLACE MACRO str(x) AS CASE WHEN is_iri(x) THEN x[2:-2] WHEN is_lit(x) THEN lex(x) END",
-    f"CREATE OR REPLACE MACRO dt(x) AS CASE WHEN NOT is_lit(x) THEN NULL WHEN lit_suffix(x)[1:2] = '^^' "
-    f"THEN lit_suffix(x)[3:] WHEN lit_suffix(x)[1] = '@' THEN '<{RDF.langString}>' ELSE '<{X}string>' END",
-    "CREATE OR REPLACE MACRO lang(x) AS CASE WHEN is_lit(x) AND lit_suffix(x)[1] = '@' "
-    "THEN lower(lit_suffix(x)[2:]) ELSE '' END",
-]
-
-
-def q(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def wellformed_sql(d: str, lx: str, names: Iterable[str] | None = None) -> str:
-    """SQL: a literal of datatype ``d`` (N-Triples text) and lexical form ``lx`` is well-formed
-    (for the datatypes among ``names``, default all known; others are)."""
-    names = list(LEXICAL) if names is None else list(names)
-    whens = " ".join(f"WHEN '<{X}{n}>' THEN {LEXICAL[n].format(l=lx)}" for n in names)
-    return f"(CASE {d} {whens} ELSE true END)"
-
-
-_NUMERIC_NAMES = [n[len(X) + 1:-1] for n in NUMERIC]
-_ORDERED_NAMES = [n[len(X) + 1:-1] for n in ORDERED_LEXICAL]
-
-
-def order_cols(x: str, prefix: str = "") -> str:
-    """SQL columns ``kind, num, lx`` (names prefixed) to compare the term ``x`` by: numbers
-    together, else the same datatype (date-times with and without a time zone are not
-    comparable); kind NULL: not comparable. Computed from dt/lex once, in a subquery."""
-    numeric = ", ".join(q(n) for n in NUMERIC)
-    ordered = ", ".join(q(n) for n in ORDERED_LEXICAL)
-    kind = (f"(CASE WHEN d IN ({numeric}) AND {wellformed_sql('d', 'l', _NUMERIC_NAMES)} THEN 'n' "
-            f"WHEN d IN ({ordered}) AND {wellformed_sql('d', 'l', _ORDERED_NAMES)} THEN d || "
-            f"CASE WHEN regexp_matches(l, '(Z|[+-][0-9]{{2}}:[0-9]{{2}})$') THEN 'tz' ELSE '' END END)")
-    num = (f"(CASE WHEN d IN ({numeric}) THEN try_cast(l AS DOUBLE) "
-           f"WHEN d = '<{X}dateTime>' THEN epoch(try_cast(l AS TIMESTAMPTZ)) END)")
-    return (f"(SELECT {kind} AS {prefix}kind, {num} AS {prefix}num, l AS {prefix}lx "
-            f"FROM (SELECT dt({x}) AS d, lex({x}) AS l))")
-
-
-def compare_sql(a: str, b: str, op: str) -> str:
-    """SQL: a op b, for prefixes a/b of order_cols columns (NULL when not comparable)."""
-    return (f"(CASE WHEN {a}kind IS NULL OR {b}kind IS NULL OR {a}kind <> {b}kind THEN NULL "
-            f"WHEN {a}num IS NOT NULL THEN {a}num {op} {b}num ELSE {a}lx {op} {b}lx END)")
-
-
-
-
-def nt(term: Any) -> str:
-    """N-Triples text of an rdflib term, written as the loader writes data terms."""
-    from ..serialize.terms import escape_string
-
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        body = f'"{escape_string(str(term))}"'
-        if term.language:
-            return f"{body}@{term.language.lower()}"
-        if term.datatype is not None and str(term.datatype) != f"{X}string":
-            return f"{body}^^<{term.datatype}>"
-        return body
-    raise TypeError(term)
+__all__ = ["MACROS", "Compiled", "ConstraintInfo", "ShapeCompiler"]
 
 
 @dataclass
@@ -175,6 +61,10 @@ class Compiled:
     queries: list[str] = field(default_factory=list)  # SELECT focus, value, path, k
     constraints: list[ConstraintInfo] = field(default_factory=list)
 
+    def constants(self) -> set[str]:
+        """The N-Triples texts of the terms the queries name (see shacl_sql_terms.ref)."""
+        return {text for sql in self.setup + self.queries for text in REF_RE.findall(sql)}
+
 
 _COMPONENTS = {
     SH["class"], SH.datatype, SH.nodeKind, SH.minCount, SH.maxCount, SH.minExclusive, SH.minInclusive,
@@ -188,6 +78,31 @@ _OTHER = {RDF.type, SH.path, SH.severity, SH.message, SH.deactivated, SH.name, S
           SH.group, SH.defaultValue, SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf,
           RDFS.label, RDFS.comment, RDFS.subClassOf, SH.declare, SH.prefixes, SH.labelTemplate}
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+class _Shape:
+    """One shape being compiled against one focus set: where its rules put their queries."""
+
+    def __init__(self, compiler: ShapeCompiler, shape: Any, focus: str, values: str, path: Any, depth: int,
+                 top: bool):
+        self.compiler, self.shape, self.focus, self.values = compiler, shape, focus, values
+        self.path, self.depth, self.top = path, depth, top
+        self.candidates = f"(SELECT DISTINCT v AS n FROM {values})"
+        self.out: list[str] = []
+
+    def add(self, component: str, select: str, *, value: bool = True, distinct: bool = True) -> None:
+        """Results ``select`` gives (columns f, and v when ``value``) for a new constraint."""
+        k = self.compiler.constraint(self.shape, component)
+        cols = "f AS focus, v AS value" if value else "f AS focus, NULL AS value"
+        self.out.append(f"SELECT {'DISTINCT ' if distinct else ''}{cols}, NULL AS path, {k} AS k FROM ({select})")
+
+    def value_rule(self, component: str, bad: str, *, text: bool = False) -> None:
+        """A result for each value node v (an id) for which ``bad`` is true; with ``text``,
+        ``bad`` is on x, the node's N-Triples text, and is computed once per distinct value."""
+        if text:
+            bad = (f"V.v IN (SELECT D.v FROM (SELECT DISTINCT v FROM {self.values}) D JOIN "
+                   f"(SELECT id, term AS x FROM terms) T ON T.id = D.v WHERE {bad})")
+        self.add(component, f"SELECT V.f AS f, V.v AS v FROM {self.values} V WHERE {bad}")
 
 
 class ShapeCompiler:
@@ -244,7 +159,7 @@ class ShapeCompiler:
         if depth > 16:
             raise self.refuse(shape, "a path nested this deep")
         if isinstance(path, URIRef):
-            return f"SELECT s AS x, o AS y FROM t WHERE p = {q(nt(path))}", False
+            return f"SELECT s AS x, o AS y FROM t WHERE p = {ref(path)}", False
         if isinstance(path, Literal) or path is None:
             raise self.refuse(shape, "a literal as sh:path")
         kinds = [k for k in (RDF.first, SH.alternativePath, SH.inversePath, SH.zeroOrMorePath, SH.oneOrMorePath,
@@ -266,8 +181,8 @@ class ShapeCompiler:
             return rel, nullable
         alt = self.g.value(path, SH.alternativePath)
         if alt is not None:
-            parts = [self.path_rel(shape, p, depth + 1) for p in self._list(shape, alt)]
-            return " UNION ".join(f"({r})" for r, _ in parts), any(n for _, n in parts)
+            alts = [self.path_rel(shape, p, depth + 1) for p in self._list(shape, alt)]
+            return " UNION ".join(f"({r})" for r, _ in alts), any(n for _, n in alts)
         inv = self.g.value(path, SH.inversePath)
         if inv is not None:
             rel, nullable = self.path_rel(shape, inv, depth + 1)
@@ -288,7 +203,7 @@ class ShapeCompiler:
         """(f, v): each focus node (column n of ``focus``) with its value nodes along ``path``."""
         if isinstance(path, URIRef):
             return (f"SELECT DISTINCT F.n AS f, t.o AS v FROM {focus} F JOIN t ON t.s = F.n "
-                    f"AND t.p = {q(nt(path))}")
+                    f"AND t.p = {ref(path)}")
         rel, nullable = self.path_rel(shape, path)
         sql = f"SELECT F.n AS f, r.y AS v FROM {focus} F JOIN ({rel}) r ON r.x = F.n"
         if nullable:
@@ -298,11 +213,11 @@ class ShapeCompiler:
     # -- targets ---------------------------------------------------------------------------
     def instances_sql(self, classes: list[Any]) -> str:
         """SQL with column n: the instances of any of these classes or their subclasses (per the data)."""
-        roots = ", ".join(q(nt(c)) for c in classes)
+        roots = ", ".join(f"({ref(c)})" for c in classes)
         return (
-            f"SELECT DISTINCT t.s AS n FROM t WHERE t.p = {q(RDF_TYPE)} AND t.o IN ("
-            f"WITH RECURSIVE sub(c) AS (SELECT * FROM (VALUES {', '.join(f'({r})' for r in roots.split(', '))}) v(c) "
-            f"UNION SELECT t2.s FROM t t2 JOIN sub ON t2.o = sub.c AND t2.p = {q(SUBCLASS)}) SELECT c FROM sub)"
+            f"SELECT DISTINCT t.s AS n FROM t WHERE t.p = {ref_nt(RDF_TYPE)} AND t.o IN ("
+            f"WITH RECURSIVE sub(c) AS (SELECT * FROM (VALUES {roots}) v(c) "
+            f"UNION SELECT t2.s FROM t t2 JOIN sub ON t2.o = sub.c AND t2.p = {ref_nt(SUBCLASS)}) SELECT c FROM sub)"
         )
 
     def focus_sql(self, shape: Any) -> str | None:
@@ -316,18 +231,18 @@ class ShapeCompiler:
             parts.append(self.instances_sql(classes))
         nodes = list(self.g.objects(shape, SH.targetNode))
         if nodes:
-            parts.append("SELECT * FROM (VALUES " + ", ".join(f"({q(nt(n))})" for n in nodes) + ") v(n)")
+            parts.append("SELECT * FROM (VALUES " + ", ".join(f"({ref(n)})" for n in nodes) + ") v(n)")
         for p in self.g.objects(shape, SH.targetSubjectsOf):
-            parts.append(f"SELECT DISTINCT s AS n FROM t WHERE p = {q(nt(p))}")
+            parts.append(f"SELECT DISTINCT s AS n FROM t WHERE p = {ref(p)}")
         for p in self.g.objects(shape, SH.targetObjectsOf):
-            parts.append(f"SELECT DISTINCT o AS n FROM t WHERE p = {q(nt(p))}")
+            parts.append(f"SELECT DISTINCT o AS n FROM t WHERE p = {ref(p)}")
         if not parts:
             return None
         return " UNION ".join(f"({p})" for p in parts)
 
     def shapes(self) -> list[Any]:
         """Shapes with targets, in a stable order."""
-        found = set()
+        found: set[Any] = set()
         for param in _TARGETS + (SH.target,):
             found.update(self.g.subjects(param, None))
         for s in self.g.subjects(RDF.type, RDFS.Class):
@@ -372,129 +287,154 @@ class ShapeCompiler:
         else:
             sql = self.values_sql(shape, path, focus)
             values = self._table(sql) if top else f"({sql})"
-        out: list[str] = []
+        c = _Shape(self, shape, focus, values, path, depth, top)
+        self._term_rules(c)
+        self._count_rules(c)
+        self._literal_rules(c)
+        self._pair_rules(c)
+        self._logic_rules(c)
+        self._qualified(c)
+        self._closed(shape, focus, c.out)
+        self._nested(c)
+        self._sparql(c)
+        return c.out
 
-        def add(component: str, select: str, *, value: bool = True, distinct: bool = True) -> None:
-            k = self.constraint(shape, component)
-            cols = "f AS focus, v AS value" if value else "f AS focus, NULL AS value"
-            out.append(f"SELECT {'DISTINCT ' if distinct else ''}{cols}, NULL AS path, {k} AS k FROM ({select})")
-
-        def value_rule(component: str, bad: str) -> None:
-            """A result for each value node v for which ``bad`` (SQL on v) is true."""
-            add(component, f"SELECT V.f AS f, V.v AS v FROM {values} V WHERE {bad}")
-
+    def _term_rules(self, c: _Shape) -> None:
+        """sh:class, sh:datatype, sh:nodeKind, sh:in, sh:hasValue."""
+        g, shape = self.g, c.shape
         for cls in g.objects(shape, SH["class"]):
-            value_rule("Class", f"v NOT IN ({self.instances_sql([cls])})")
+            c.value_rule("Class", f"v NOT IN ({self.instances_sql([cls])})")
         for dtype in g.objects(shape, SH.datatype):
             if not isinstance(dtype, URIRef):
                 raise self.refuse(shape, "a non-IRI sh:datatype")
             if str(dtype).startswith(X) and str(dtype)[len(X):] not in LEXICAL:
                 raise self.refuse(shape, f"sh:datatype {self._short(dtype)}")
             local = str(dtype)[len(X):] if str(dtype).startswith(X) else None
-            ok = LEXICAL[local].format(l="lex(v)") if local else "true"
-            value_rule("Datatype", f"NOT coalesce(is_lit(v) AND dt(v) = {q(nt(dtype))} AND {ok}, false)")
+            ok = LEXICAL[local].format(l="lex(x)") if local else "true"
+            c.value_rule("Datatype", f"NOT coalesce(is_lit(x) AND dt(x) = {q(nt(dtype))} AND {ok}, false)", text=True)
+        kinds: dict[Any, str] = {SH.IRI: "is_iri(x)", SH.BlankNode: "is_bnode(x)", SH.Literal: "is_lit(x)",
+                                 SH.BlankNodeOrIRI: "NOT is_lit(x)", SH.BlankNodeOrLiteral: "NOT is_iri(x)",
+                                 SH.IRIOrLiteral: "NOT is_bnode(x)"}
         for kind in g.objects(shape, SH.nodeKind):
-            ok = {SH.IRI: "is_iri(v)", SH.BlankNode: "is_bnode(v)", SH.Literal: "is_lit(v)",
-                  SH.BlankNodeOrIRI: "NOT is_lit(v)", SH.BlankNodeOrLiteral: "NOT is_iri(v)",
-                  SH.IRIOrLiteral: "NOT is_bnode(v)"}.get(kind)
-            if ok is None:
+            if kind not in kinds:
                 raise self.refuse(shape, f"sh:nodeKind {kind}")
-            value_rule("NodeKind", f"NOT ({ok})")
+            c.value_rule("NodeKind", f"NOT ({kinds[kind]})", text=True)
             self.out.constraints[-1].default_message = f"Value is not of Node Kind {self._short(kind)}"
+        for lst in g.objects(shape, SH["in"]):
+            members = ", ".join(ref(m) for m in self._list(shape, lst))
+            c.value_rule("In", f"v NOT IN ({members})" if members else "true")
+        for value in g.objects(shape, SH.hasValue):
+            c.add("HasValue", f"SELECT F.n AS f FROM {c.focus} F WHERE NOT EXISTS "
+                              f"(SELECT 1 FROM {c.values} V WHERE V.f = F.n AND V.v = {ref(value)})", value=False)
+
+    def _count_rules(self, c: _Shape) -> None:
+        """sh:minCount, sh:maxCount."""
         for param, comp in ((SH.minCount, "MinCount"), (SH.maxCount, "MaxCount")):
-            for bound in g.objects(shape, param):
-                if path is None:
-                    raise self.refuse(shape, f"sh:{comp[0].lower()}{comp[1:]} on a node shape")
-                n = self._int(shape, bound)
+            for bound in self.g.objects(c.shape, param):
+                if c.path is None:
+                    raise self.refuse(c.shape, f"sh:{comp[0].lower()}{comp[1:]} on a node shape")
+                n = self._int(c.shape, bound)
                 op = "<" if comp == "MinCount" else ">"
-                add(comp, f"SELECT F.n AS f FROM {focus} F LEFT JOIN {values} V ON V.f = F.n "
-                          f"GROUP BY F.n HAVING count(V.v) {op} {n}", value=False)
+                c.add(comp, f"SELECT F.n AS f FROM {c.focus} F LEFT JOIN {c.values} V ON V.f = F.n "
+                            f"GROUP BY F.n HAVING count(V.v) {op} {n}", value=False)
+
+    def _literal_rules(self, c: _Shape) -> None:
+        """Ranges, lengths, patterns and language tags: rules on the values' text."""
+        g, shape = self.g, c.shape
         for param, comp, op in ((SH.minExclusive, "MinExclusive", ">"), (SH.minInclusive, "MinInclusive", ">="),
                                 (SH.maxExclusive, "MaxExclusive", "<"), (SH.maxInclusive, "MaxInclusive", "<=")):
             for bound in g.objects(shape, param):
                 if not isinstance(bound, Literal):
                     raise self.refuse(shape, f"a non-literal sh:{comp}")
-                add(comp, f"SELECT f, v FROM (SELECT V.f AS f, V.v AS v, dt(V.v) AS d, lex(V.v) AS l FROM {values} V) "
-                          f"WHERE NOT coalesce({self._compare_const(shape, op, bound)}, false)")
+                cmp = compare_const(op, bound, lambda what: self.refuse(shape, what), self._short)
+                c.add(comp, f"SELECT f, v FROM (SELECT V.f AS f, V.v AS v, dt(T.term) AS d, lex(T.term) AS l "
+                            f"FROM {c.values} V JOIN terms T ON T.id = V.v) WHERE NOT coalesce({cmp}, false)")
         for param, comp, op in ((SH.minLength, "MinLength", "<"), (SH.maxLength, "MaxLength", ">")):
             for bound in g.objects(shape, param):
-                value_rule(comp, f"is_bnode(v) OR length(str(v)) {op} {self._int(shape, bound)}")
+                c.value_rule(comp, f"is_bnode(x) OR length(str(x)) {op} {self._int(shape, bound)}", text=True)
         patterns = list(g.objects(shape, SH.pattern))
         if patterns:
             flags = str(self._one(shape, SH.flags) or "")
             if set(flags) - {"i"}:
                 raise self.refuse(shape, f"sh:flags {flags!r} (only 'i')")
             for pattern in patterns:
-                value_rule("Pattern", f"is_bnode(v) OR NOT regexp_matches(str(v), {q(str(pattern))}"
-                                      f"{', ' + q('i') if flags else ''})")
+                c.value_rule("Pattern", f"is_bnode(x) OR NOT regexp_matches(str(x), {q(str(pattern))}"
+                                        f"{', ' + q('i') if flags else ''})", text=True)
         for lst in g.objects(shape, SH.languageIn):
             tags = [str(x).lower() for x in self._list(shape, lst)]
-            ok = " OR ".join(f"lang(v) = {q(t)} OR starts_with(lang(v), {q(t + '-')})" for t in tags) or "false"
-            value_rule("LanguageIn", f"NOT (is_lit(v) AND lang(v) <> '' AND ({ok}))")
+            ok = " OR ".join(f"lang(x) = {q(t)} OR starts_with(lang(x), {q(t + '-')})" for t in tags) or "false"
+            c.value_rule("LanguageIn", f"NOT (is_lit(x) AND lang(x) <> '' AND ({ok}))", text=True)
         for flag in g.objects(shape, SH.uniqueLang):
-            if path is None:
+            if c.path is None:
                 raise self.refuse(shape, "sh:uniqueLang on a node shape")
             # only "true" activates it ("1"^^xsd:boolean does not, W3C test uniqueLang-002)
             if isinstance(flag, Literal) and flag.datatype == XSD.boolean and str(flag) == "true":
-                add("UniqueLang", f"SELECT f FROM (SELECT f, lang(v) AS l FROM {values} WHERE lang(v) <> '' "
-                                  "GROUP BY f, l HAVING count(DISTINCT v) > 1)", value=False, distinct=False)
+                c.add("UniqueLang", f"SELECT f FROM (SELECT V.f AS f, lang(T.term) AS l, V.v AS v FROM {c.values} V "
+                                    "JOIN terms T ON T.id = V.v) WHERE l <> '' GROUP BY f, l "
+                                    "HAVING count(DISTINCT v) > 1", value=False, distinct=False)
+
+    def _pair_rules(self, c: _Shape) -> None:
+        """sh:equals, sh:disjoint, sh:lessThan, sh:lessThanOrEquals."""
         for param, comp in ((SH.equals, "Equals"), (SH.disjoint, "Disjoint"),
                             (SH.lessThan, "LessThan"), (SH.lessThanOrEquals, "LessThanOrEquals")):
-            for other in g.objects(shape, param):
+            for other in self.g.objects(c.shape, param):
                 if not isinstance(other, URIRef):
-                    raise self.refuse(shape, f"sh:{comp[0].lower()}{comp[1:]} with a non-IRI")
-                others = f"(SELECT s AS f, o AS w FROM t WHERE p = {q(nt(other))})"
+                    raise self.refuse(c.shape, f"sh:{comp[0].lower()}{comp[1:]} with a non-IRI")
+                others = f"(SELECT s AS f, o AS w FROM t WHERE p = {ref(other)})"
                 if comp == "Equals":
-                    add(comp, f"SELECT f, v FROM {values} V WHERE NOT EXISTS "
-                              f"(SELECT 1 FROM {others} O WHERE O.f = V.f AND O.w = V.v) UNION "
-                              f"SELECT F.n AS f, O.w AS v FROM {focus} F JOIN {others} O ON O.f = F.n "
-                              f"WHERE NOT EXISTS (SELECT 1 FROM {values} V WHERE V.f = F.n AND V.v = O.w)")
+                    c.add(comp, f"SELECT f, v FROM {c.values} V WHERE NOT EXISTS "
+                                f"(SELECT 1 FROM {others} O WHERE O.f = V.f AND O.w = V.v) UNION "
+                                f"SELECT F.n AS f, O.w AS v FROM {c.focus} F JOIN {others} O ON O.f = F.n "
+                                f"WHERE NOT EXISTS (SELECT 1 FROM {c.values} V WHERE V.f = F.n AND V.v = O.w)")
                 elif comp == "Disjoint":
-                    value_rule(comp, f"EXISTS (SELECT 1 FROM {others} O WHERE O.f = V.f AND O.w = V.v)")
+                    c.value_rule(comp, f"EXISTS (SELECT 1 FROM {others} O WHERE O.f = V.f AND O.w = V.v)")
                 else:
                     op = "<" if comp == "LessThan" else "<="
                     # one result per pair of values that are not in order
-                    add(comp, f"SELECT P.f AS f, P.v AS v FROM (SELECT DISTINCT V.f, V.v, O.w FROM {values} V "
-                              f"JOIN {others} O ON O.f = V.f) P, LATERAL {order_cols('P.v')} A, "
-                              f"LATERAL {order_cols('P.w')} B "
-                              f"WHERE NOT coalesce({compare_sql('A.', 'B.', op)}, false)", distinct=False)
-        for lst in g.objects(shape, SH["in"]):
-            members = ", ".join(q(nt(m)) for m in self._list(shape, lst))
-            value_rule("In", f"v NOT IN ({members})" if members else "true")
-        for value in g.objects(shape, SH.hasValue):
-            add("HasValue", f"SELECT F.n AS f FROM {focus} F WHERE NOT EXISTS "
-                            f"(SELECT 1 FROM {values} V WHERE V.f = F.n AND V.v = {q(nt(value))})", value=False)
-        candidates = f"(SELECT DISTINCT v AS n FROM {values})"
+                    c.add(comp, f"SELECT P.f AS f, P.v AS v FROM (SELECT DISTINCT V.f, V.v, O.w, TV.term AS tv, "
+                                f"TW.term AS tw FROM {c.values} V JOIN {others} O ON O.f = V.f "
+                                "JOIN terms TV ON TV.id = V.v JOIN terms TW ON TW.id = O.w) P, "
+                                f"LATERAL {order_cols('P.tv')} A, LATERAL {order_cols('P.tw')} B "
+                                f"WHERE NOT coalesce({compare_sql('A.', 'B.', op)}, false)", distinct=False)
+
+    def _logic_rules(self, c: _Shape) -> None:
+        """sh:node, sh:not, sh:and, sh:or, sh:xone."""
+        g, shape, depth, cand = self.g, c.shape, c.depth, c.candidates
         for other in g.objects(shape, SH.node):
-            value_rule("Node", f"v IN ({self.failing(other, candidates, depth)})")
+            c.value_rule("Node", f"v IN ({self.failing(other, cand, depth)})")
         for other in g.objects(shape, SH["not"]):
-            value_rule("Not", f"v NOT IN ({self.failing(other, candidates, depth)})")
+            c.value_rule("Not", f"v NOT IN ({self.failing(other, cand, depth)})")
         for lst in g.objects(shape, SH["and"]):
             members = self._list(shape, lst)
-            bad = " OR ".join(f"v IN ({self.failing(m, candidates, depth)})" for m in members) or "false"
-            value_rule("And", bad)
+            bad = " OR ".join(f"v IN ({self.failing(m, cand, depth)})" for m in members) or "false"
+            c.value_rule("And", bad)
         for lst in g.objects(shape, SH["or"]):
             members = self._list(shape, lst)
-            bad = " AND ".join(f"v IN ({self.failing(m, candidates, depth)})" for m in members) or "true"
-            value_rule("Or", bad)
+            bad = " AND ".join(f"v IN ({self.failing(m, cand, depth)})" for m in members) or "true"
+            c.value_rule("Or", bad)
         for lst in g.objects(shape, SH.xone):
             members = self._list(shape, lst)
-            conforming = " + ".join(f"(CASE WHEN v IN ({self.failing(m, candidates, depth)}) THEN 0 ELSE 1 END)"
+            conforming = " + ".join(f"(CASE WHEN v IN ({self.failing(m, cand, depth)}) THEN 0 ELSE 1 END)"
                                     for m in members) or "0"
-            value_rule("Xone", f"({conforming}) <> 1")
-        self._qualified(shape, focus, values, candidates, add, depth)
-        self._closed(shape, focus, out)
-        for prop in g.objects(shape, SH.property):
+            c.value_rule("Xone", f"({conforming}) <> 1")
+
+    def _nested(self, c: _Shape) -> None:
+        """sh:property: a node shape's property shapes, or a property shape's nested ones."""
+        for prop in self.g.objects(c.shape, SH.property):
             if isinstance(prop, Literal):
-                raise self.refuse(shape, "a literal as sh:property")
-            if path is None:
-                out.extend(self.shape_queries(prop, focus, top=top, depth=depth + 1))
+                raise self.refuse(c.shape, "a literal as sh:property")
+            if c.path is None:
+                c.out.extend(self.shape_queries(prop, c.focus, top=c.top, depth=c.depth + 1))
             else:
                 # the nested shape's results, once for each focus node whose value it checked
-                for sql in self.shape_queries(prop, candidates, depth=depth + 1):
-                    out.append(f"SELECT R.focus, R.value, R.path, R.k FROM ({sql}) R JOIN {values} V ON V.v = R.focus")
+                for sql in self.shape_queries(prop, c.candidates, depth=c.depth + 1):
+                    c.out.append(f"SELECT R.focus, R.value, R.path, R.k FROM ({sql}) R JOIN {c.values} V "
+                                 "ON V.v = R.focus")
+
+    def _sparql(self, c: _Shape) -> None:
+        g, shape = self.g, c.shape
         for node in g.objects(shape, SH.sparql):
-            if self.g.value(node, SH.deactivated) == Literal(True):
+            if g.value(node, SH.deactivated) == Literal(True):
                 continue
             from .shacl_sparql import sparql_constraint_sql
 
@@ -504,41 +444,8 @@ class ShapeCompiler:
             for m in info.messages:
                 if "{" in str(m):
                     raise self.refuse(shape, "message templates in sh:sparql messages")
-            sql = sparql_constraint_sql(g, node, focus, lambda what: self.refuse(shape, what))
-            out.append(f"SELECT DISTINCT focus, value, path, {k} AS k FROM ({sql})")
-        return out
-
-    def _compare_const(self, shape: Any, op: str, bound: Literal) -> str:
-        """SQL on columns d (datatype) and l (lexical form): the value compares ``op`` to ``bound``."""
-        import re
-
-        dtype = f"<{bound.datatype or XSD.string}>"
-        lexical = str(bound)
-        if bound.language:
-            raise self.refuse(shape, "a language-tagged bound")
-        if dtype in NUMERIC:
-            try:
-                number = float(lexical)
-            except ValueError:
-                raise self.refuse(shape, f"the ill-formed bound {lexical!r}") from None
-            numeric = ", ".join(q(n) for n in NUMERIC)
-            integers = ", ".join(q(n) for n in NUMERIC if n[len(X) + 1:-1] not in ("decimal", "double", "float"))
-            wf = (
-                f"CASE WHEN d IN ({integers}) THEN regexp_full_match(l, '[+-]?[0-9]+') "
-                f"WHEN d = '<{X}decimal>' THEN {LEXICAL['decimal'].format(l='l')} "
-                f"ELSE {LEXICAL['double'].format(l='l')} END"
-            )
-            return f"(d IN ({numeric}) AND {wf} AND try_cast(l AS DOUBLE) {op} {number!r})"
-        if dtype in ORDERED_LEXICAL:
-            tz = re.search(r"(Z|[+-][0-9]{2}:[0-9]{2})$", lexical) is not None and dtype != f"<{X}string>"
-            same_tz = f"regexp_matches(l, '(Z|[+-][0-9]{{2}}:[0-9]{{2}})$') = {str(tz).lower()}"
-            local = dtype[len(X) + 1:-1]
-            if dtype == f"<{X}dateTime>" and tz:
-                cmp = f"epoch(try_cast(l AS TIMESTAMPTZ)) {op} epoch(try_cast({q(lexical)} AS TIMESTAMPTZ))"
-            else:
-                cmp = f"l {op} {q(lexical)}"
-            return f"(d = {q(dtype)} AND {LEXICAL[local].format(l='l')} AND {same_tz} AND {cmp})"
-        raise self.refuse(shape, f"a bound of datatype {self._short(bound.datatype)}")
+            sql = sparql_constraint_sql(g, node, c.focus, lambda what: self.refuse(shape, what))
+            c.out.append(f"SELECT DISTINCT focus, value, path, {k} AS k FROM ({sql})")
 
     def _int(self, shape: Any, value: Any) -> int:
         try:
@@ -546,8 +453,8 @@ class ShapeCompiler:
         except ValueError:
             raise self.refuse(shape, f"a non-integer bound {value}") from None
 
-    def _qualified(self, shape: Any, focus: str, values: str, candidates: str, add, depth: int) -> None:
-        g = self.g
+    def _qualified(self, c: _Shape) -> None:
+        g, shape, candidates, depth = self.g, c.shape, c.candidates, c.depth
         qshape = self._one(shape, SH.qualifiedValueShape)
         lo, hi = g.value(shape, SH.qualifiedMinCount), g.value(shape, SH.qualifiedMaxCount)
         if qshape is None:
@@ -556,19 +463,19 @@ class ShapeCompiler:
             raise self.refuse(shape, "sh:qualifiedValueShape on a node shape")
         conforming = f"v NOT IN ({self.failing(qshape, candidates, depth)})"
         if g.value(shape, SH.qualifiedValueShapesDisjoint) == Literal(True):
-            siblings = set()
+            siblings: set[Any] = set()
             for parent in g.subjects(SH.property, shape):
                 for sib in g.objects(parent, SH.property):
                     if sib != shape:
                         siblings.update(g.objects(sib, SH.qualifiedValueShape))
             for sib in sorted(siblings, key=str):
                 conforming += f" AND v IN ({self.failing(sib, candidates, depth)})"
-        counted = (f"SELECT F.n AS f, count(V.v) AS c FROM {focus} F LEFT JOIN "
-                   f"(SELECT f, v FROM {values} WHERE {conforming}) V ON V.f = F.n GROUP BY F.n")
+        counted = (f"SELECT F.n AS f, count(V.v) AS c FROM {c.focus} F LEFT JOIN "
+                   f"(SELECT f, v FROM {c.values} WHERE {conforming}) V ON V.f = F.n GROUP BY F.n")
         if lo is not None:
-            add("QualifiedMinCount", f"SELECT f FROM ({counted}) WHERE c < {self._int(shape, lo)}", value=False)
+            c.add("QualifiedMinCount", f"SELECT f FROM ({counted}) WHERE c < {self._int(shape, lo)}", value=False)
         if hi is not None:
-            add("QualifiedMaxCount", f"SELECT f FROM ({counted}) WHERE c > {self._int(shape, hi)}", value=False)
+            c.add("QualifiedMaxCount", f"SELECT f FROM ({counted}) WHERE c > {self._int(shape, hi)}", value=False)
 
     def _closed(self, shape: Any, focus: str, out: list[str]) -> None:
         g = self.g
@@ -576,13 +483,13 @@ class ShapeCompiler:
             return
         allowed = set()
         for lst in g.objects(shape, SH.ignoredProperties):
-            allowed.update(nt(x) for x in self._list(shape, lst))
+            allowed.update(self._list(shape, lst))
         for prop in g.objects(shape, SH.property):
             p = g.value(prop, SH.path)
             if isinstance(p, URIRef):
-                allowed.add(nt(p))
+                allowed.add(p)
         k = self.constraint(shape, "Closed")
-        keep = " AND ".join(f"t.p <> {q(a)}" for a in sorted(allowed)) or "true"
+        keep = " AND ".join(f"t.p <> {ref(a)}" for a in sorted(allowed, key=nt)) or "true"
         values_of = f"(SELECT n AS f, n AS v FROM {focus})" if g.value(shape, SH.path) is None else None
         if values_of is None:
             raise self.refuse(shape, "sh:closed on a property shape")

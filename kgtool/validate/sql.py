@@ -1,10 +1,14 @@
 """Validate RDF of any size with SHACL shapes compiled to SQL, run by DuckDB (see shacl_sql.py).
 
-The triples are loaded into an in-memory DuckDB database (spilling to a temporary folder; N-Triples and
-N-Quads, gzipped or not, are read by DuckDB itself; other syntaxes are parsed by pyoxigraph
-and written as N-Triples first), every shape's queries fill a results table there, and only
-the counts, the grouped results with their first examples (and, when asked, every result)
-come back into Python. DuckDB spills to disk beyond its memory limit.
+The triples are loaded into an in-memory DuckDB database (spilling to a temporary folder beyond
+its memory limit) as a dictionary ``terms(id, term)`` of distinct N-Triples terms and a table
+``t(s, p, o)`` of their ids (64-bit hashes of the text). N-Triples and N-Quads, gzipped or
+not, are read by DuckDB itself in two passes (the distinct terms, then the ids); lines of the
+simple "S P O ." shape are split with string functions and their distinct terms checked
+against a strict sublanguage of N-Triples, any other file goes through the strict reader
+(pyoxigraph) and a full line regex. Other syntaxes are parsed by pyoxigraph and written as
+N-Triples first. Every shape's queries fill a results table, and only the counts, the grouped
+results with their first examples (and, when asked, every result) come back into Python.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -36,12 +39,26 @@ from .shacl import (
     severity_rank,
 )
 from .shacl_sql import MACROS, Compiled, ShapeCompiler
+from .shacl_sql_terms import REF_RE
 
 _IRI = r"<[^>]*>"
 _BN = r"_:[^\s]+"
 _LIT = r'"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?'
 LINE_RE = rf"^\s*({_IRI}|{_BN})\s+({_IRI})\s+({_IRI}|{_BN}|{_LIT})\s*(?:(?:{_IRI}|{_BN})\s*)?\.\s*(?:#.*)?$"
 _SKIP_RE = r"^\s*(#.*)?$"
+# A sublanguage of N-Triples that the strict reader always accepts and that writes each term
+# one way only (absolute ASCII IRIs of RFC 3987's grammar, simple language tags, literals
+# escaped as kgtool and pyoxigraph write them: \t \b \n \r \f \" \\ and \u00XX for the other
+# control characters), one "S P O ." per line with single spaces: lines of this shape are split
+# by DuckDB with string functions and their distinct terms checked against these patterns. A
+# file with any other line is read by the strict reader (pyoxigraph) and written again as
+# N-Triples, so no ill-formed input gets in and one term always has one text (one id).
+_PCHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})"
+SIMPLE_IRI = (rf"<[A-Za-z][A-Za-z0-9+.-]*:(?://[A-Za-z0-9._~-]*(?::[0-9]*)?(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"
+              rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?>")
+SIMPLE_BNODE = r"_:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?"
+SIMPLE_LITERAL = (r'''"(?:[^"\\\x00-\x1f\x7f]|\\[tbnrf"\\]|\\u00(?:0[0-7]|0B|0E|0F|1[0-9A-F]|7F))*"'''
+                  rf"(?:@[A-Za-z]{{2,3}}(?:-(?:[A-Za-z]{{2}}|[0-9]{{3}}))?|\^\^{SIMPLE_IRI})?")
 #: DuckDB's memory limit: with the Python process this keeps the peak under 1 GB.
 MEMORY_LIMIT = "600MB"
 
@@ -91,7 +108,6 @@ class _Database:
         self.con.execute("SET preserve_insertion_order = false")
         for m in MACROS:
             self.con.execute(m)
-        self.con.execute("CREATE TABLE t (s VARCHAR, p VARCHAR, o VARCHAR)")
 
     def __enter__(self) -> _Database:
         return self
@@ -101,32 +117,87 @@ class _Database:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def _count(db: _Database, sql: str) -> int:
+    """The one number ``sql`` selects."""
+    row = db.con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _load_lines(db: _Database, path: Path, name: str, file_no: int, relabel: bool) -> int:
-    """Load an N-Triples/N-Quads file (gzip or not); a bad line is an InputError naming it."""
+def _lines_sql(path: Path) -> str:
+    """SQL: the lines of a text file (gzip or not) as a column ``line``."""
+    return (f"read_csv({_sql_str(str(path))}, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='', "
+            f"header=false, auto_detect=false, compression='{'gzip' if _is_gzip(path) else 'none'}', "
+            "max_line_size=8388608, strict_mode=false)")
+
+
+def _split_simple(path: Path) -> str:
+    """SQL (s, p, o): the lines split at single spaces (S, P, the rest up to a final " ."); s
+    NULL where a line does not end in " ." (comment and empty lines skipped). Splitting at
+    every space and joining the middle again is exact, and about 4x faster than strpos and
+    substrings (which count characters)."""
+    return (
+        "SELECT CASE WHEN len(l) >= 4 AND l[-1] = '.' THEN l[1] END AS s, l[2] AS p, "
+        "CASE WHEN len(l) = 4 THEN l[3] ELSE array_to_string(l[3:-2], ' ') END AS o "
+        f"FROM (SELECT string_split(line, ' ') AS l FROM {_lines_sql(path)} "
+        "WHERE line IS NOT NULL AND line <> '' AND line[1] <> '#')"
+    )
+
+
+def _split_regex(path: Path) -> str:
+    """SQL (s, p, o): the lines split by the full line regex; s '' where a line does not match."""
+    return (f"SELECT m.s, m.p, m.o FROM (SELECT regexp_extract(line, {_sql_str(LINE_RE)}, ['s', 'p', 'o']) AS m "
+            f"FROM {_lines_sql(path)} WHERE line IS NOT NULL AND NOT regexp_matches(line, {_sql_str(_SKIP_RE)}))")
+
+
+def _collect_terms(db: _Database, split: str) -> int:
+    """Add the distinct terms of ``split`` to table ``seen`` (term, pos: 0 subject, 1
+    predicate, 2 object); the number of lines not split (s NULL or '')."""
+    con = db.con
+    con.execute(f"CREATE TEMP TABLE seen_new AS SELECT DISTINCT unnest([s, p, o]) AS term, "
+                f"unnest([0, 1, 2]) AS pos FROM ({split})")
+    bad = _count(db, "SELECT count(*) FROM seen_new WHERE pos = 0 AND coalesce(term, '') = ''")
+    return int(bad)
+
+
+def _simple_terms(db: _Database, path: Path) -> str | None:
+    """If every line of ``path`` is a simple "S P O ." triple (see SIMPLE_IRI), its terms go to
+    ``seen`` and the SQL that splits its lines is returned; else None, nothing added."""
     import duckdb
 
-    src = (f"read_csv({_sql_str(str(path))}, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='', "
-           f"header=false, auto_detect=false, compression='{'gzip' if _is_gzip(path) else 'none'}', "
-           "max_line_size=8388608, strict_mode=false)")
-    bn = (
-        (lambda c: f"CASE WHEN {c}[1] = '_' THEN '_:f{file_no}_' || {c}[3:] ELSE {c} END") if relabel else (lambda c: c)
-    )
-    sql = (
-        f"INSERT INTO t SELECT {bn('m.s')}, m.p, {bn('m.o')} FROM (SELECT regexp_extract(line, {_sql_str(LINE_RE)}, "
-        f"['s', 'p', 'o']) AS m FROM {src} WHERE line IS NOT NULL AND NOT regexp_matches(line, {_sql_str(_SKIP_RE)}))"
-    )
-    before = db.con.execute("SELECT count(*) FROM t").fetchone()[0]
+    iri, bnode, lit = (_sql_str(x) for x in (SIMPLE_IRI, SIMPLE_BNODE, SIMPLE_LITERAL))
+    con = db.con
     try:
-        db.con.execute(sql)
+        bad = _collect_terms(db, _split_simple(path))
+        if not bad:
+            bad = _count(db, "SELECT count(*) FROM seen_new WHERE NOT CASE WHEN pos = 1 OR term[1] = '<' THEN "
+                f"regexp_full_match(term, {iri}) WHEN term[1] = '_' THEN pos <> 1 AND regexp_full_match(term, {bnode}) "
+                f"ELSE pos = 2 AND regexp_full_match(term, {lit}) END")
+    except duckdb.Error:
+        bad = 1  # unreadable (not UTF-8, a line too long): the strict reader says where
+    if not bad:
+        con.execute("INSERT INTO seen SELECT term FROM seen_new")
+    con.execute("DROP TABLE IF EXISTS seen_new")
+    return None if bad else _split_simple(path)
+
+
+def _regex_terms(db: _Database, path: Path, name: str) -> str:
+    """Add the terms of an N-Triples/N-Quads file to ``seen``, splitting lines with the full
+    line regex; a line it does not match is an InputError naming it. The splitting SQL."""
+    import duckdb
+
+    try:
+        bad = _collect_terms(db, _split_regex(path))
     except duckdb.Error as e:
         raise InputError(f"cannot read ({' '.join(str(e).split())[:200]})", source=name) from None
-    if db.con.execute("SELECT count(*) FROM t WHERE s = ''").fetchone()[0]:
+    if bad:
         raise _bad_line(path, name)
-    return db.con.execute("SELECT count(*) FROM t").fetchone()[0] - before
+    db.con.execute("INSERT INTO seen SELECT term FROM seen_new")
+    db.con.execute("DROP TABLE seen_new")
+    return _split_regex(path)
 
 
 def _is_gzip(path: Path) -> bool:
@@ -146,9 +217,8 @@ def _bad_line(path: Path, name: str) -> InputError:
     return InputError("not an N-Triples/N-Quads line", source=name)
 
 
-def _load_parsed(db: _Database, path: Path, file_no: int, relabel: bool,
-                 input_format: str | None) -> int:
-    """Read another syntax with the one strict reader (rdfload) into an N-Triples file, then load that."""
+def _parsed_copy(db: _Database, path: Path, file_no: int, input_format: str | None) -> Path:
+    """Another syntax, read by the one strict reader (rdfload), written as N-Triples."""
     import pyoxigraph as ox
 
     out = db.tmp / f"parsed-{file_no}.nt"
@@ -157,116 +227,172 @@ def _load_parsed(db: _Database, path: Path, file_no: int, relabel: bool,
             ox.serialize((q.triple for q in iter_quads(path, input_format)), fh, format=ox.RdfFormat.N_TRIPLES)
     except OSError as e:
         raise InputError(f"cannot write the scratch copy ({e.strerror or e})", source=str(path)) from None
-    n = _load_lines(db, out, str(path), file_no, relabel)
-    out.unlink()
-    return n
+    return out
 
 
-def load_triples(db: _Database, files: list[Path], input_format: str | None, progress: ProgressReport) -> int:
-    total = 0
-    # Blank node labels are shared across the files of one validation (as across the parts of a
-    # split export), except in syntaxes pyoxigraph parses: it gives each file its own.
-    relabel = False
+def _file_terms(db: _Database, path: Path, name: str, file_no: int, checked: bool,
+                input_format: str | None = None) -> str:
+    """Add the terms of an N-Triples/N-Quads file to ``seen``; the SQL that splits its lines.
+    Unless ``checked`` (kgtool's own output), a file not all of simple lines is read by the
+    strict reader (bad escapes, relative or invalid IRIs: one line naming file, line and
+    column) and written again as N-Triples, which has every term in its one written form."""
+    split = _simple_terms(db, path)
+    if split is None:
+        if not checked:
+            path = _parsed_copy(db, path, file_no, input_format)
+            split = _simple_terms(db, path)
+        split = split or _regex_terms(db, path, name)
+    return split
+
+
+def load_triples(db: _Database, files: list[Path], input_format: str | None, progress: ProgressReport,
+                 constants: Iterable[str] = (), checked: bool = False) -> int:
+    """Load the files into ``terms(id, term)`` (the distinct terms, with the ``constants``,
+    N-Triples texts the queries name) and ``t(s, p, o)`` of ids; the triple count. An id is
+    the 64-bit hash of the term's text, so that the triples are encoded as they are read (no
+    join); two terms with the same hash are refused. Blank node labels are shared across the
+    files of one validation (as across the parts of a split export), except in syntaxes
+    pyoxigraph parses: it gives each file its own."""
+    con = db.con
+    con.execute("CREATE TEMP TABLE seen (term VARCHAR)")
+    splits = []
     for i, f in enumerate(files):
         if rdf_format(f, input_format) in ("nt", "nquads"):
-            # DuckDB splits lines with a regex; the one strict reader checks them first (bad
-            # escapes, relative or invalid IRIs: one line naming file, line and column).
-            deque(iter_quads(f, input_format), maxlen=0)
-            total += _load_lines(db, f, str(f), i, relabel)
+            splits.append(_file_terms(db, f, str(f), i, checked, input_format))
         else:
-            total += _load_parsed(db, f, i, relabel, input_format)
-        progress(f"validating: loaded {f.name} ({total:,} triples so far)")
+            splits.append(_file_terms(db, _parsed_copy(db, f, i, input_format), str(f), i, True))
+        progress(f"validating: read {f.name}")
+    con.execute("CREATE TABLE terms AS SELECT hash(term) AS id, term FROM "
+                "(SELECT term FROM seen UNION SELECT unnest($1::VARCHAR[]) AS term)", [sorted(set(constants))])
+    con.execute("DROP TABLE seen")
+    if _count(db, "SELECT count(*) - count(DISTINCT id) FROM terms"):
+        raise UsageError("the DuckDB validator cannot tell two of these terms apart (same 64-bit hash); "
+                         "validate with --engine pyshacl instead")
+    con.execute("CREATE TABLE t (s UBIGINT, p UBIGINT, o UBIGINT)")
+    for split in splits:
+        con.execute(f"INSERT INTO t SELECT hash(s), hash(p), hash(o) FROM ({split})")
+    total = _count(db, "SELECT count(*) FROM t")
+    progress(f"validating: {total:,} triples loaded")
     return total
+
+
+def term_ids(db: _Database, texts: Iterable[str]) -> dict[str, int]:
+    """The ids of these terms (N-Triples texts loaded as constants, see load_triples)."""
+    return dict(db.con.execute("SELECT term, id FROM terms WHERE term IN (SELECT unnest($1::VARCHAR[]))",
+                               [sorted(set(texts))]).fetchall())
+
+
+def bind_terms(sql: str, ids: dict[str, int]) -> str:
+    """``sql`` with each term placeholder (shacl_sql_terms.ref) replaced by the term's id."""
+    return REF_RE.sub(lambda m: f"{ids[m.group(1)]}::UBIGINT", sql)
 
 
 def run(db: _Database, compiled: Compiled, *, collect: bool, shapes: Graph, triples: int) -> Report:
     """Run the compiled queries over the loaded triples and build the report."""
     con = db.con
-    con.execute("CREATE TABLE results (focus VARCHAR, value VARCHAR, path VARCHAR, k INTEGER)")
+    con.execute("CREATE TABLE results (focus UBIGINT, value UBIGINT, path UBIGINT, k INTEGER)")
+    ids = term_ids(db, compiled.constants())
     for sql in compiled.setup:
-        con.execute(sql)
+        con.execute(bind_terms(sql, ids))
     for sql in compiled.queries:
-        con.execute(f"INSERT INTO results {sql}")
-    fmt = report_formatter()
-    static: dict[tuple[int, str | None], tuple[str, str | None, str, str, str]] = {}
-
-    def parts(k: int, path: str | None) -> tuple[str, str | None, str, str, str]:
-        got = static.get((k, path))
-        if got is None:
-            c = compiled.constraints[k]
-            sev = severity_name(c.severity, fmt)
-            shape = (_short(c.shape, fmt) if isinstance(c.shape, URIRef) else None) or "(anonymous shape)"
-            path_node = term_from_nt(path) if path is not None else c.path
-            path_text = _path_text(shapes, path_node, fmt) if path_node is not None else None
-            comp = str(c.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
-            msgs = sorted(str(m) for m in c.messages)
-            got = static[(k, path)] = (
-                sev,
-                path_text,
-                shape,
-                comp,
-                msgs[0] if msgs else c.default_message or _default_message(comp),
-            )
-        return got
-
-    counts: dict[str, int] = {}
-    groups: dict[tuple, list] = {}
-    for k, path, n in con.execute("SELECT k, path, count(*) FROM results GROUP BY k, path").fetchall():
-        sev, path_text, shape, comp, msg = parts(k, path)
-        counts[sev] = counts.get(sev, 0) + n
-        groups.setdefault((sev, shape, path_text or "", comp, msg), [0, []])[0] += n
-    examples = con.execute(
-        f"SELECT k, path, focus, value FROM (SELECT *, row_number() OVER (PARTITION BY k, path ORDER BY focus, value) "
-        f"AS rn FROM results) WHERE rn <= {EXAMPLES_PER_GROUP}").fetchall()
-    for k, path, focus, value in examples:
-        sev, path_text, shape, comp, msg = parts(k, path)
-        value_text = _short(term_from_nt(value), fmt) if value is not None else None
-        groups[(sev, shape, path_text or "", comp, msg)][1].append((str(term_from_nt(focus)), value_text or ""))
-    grouped = []
-    for (sev, shape, path_text, comp, msg), (n, ex) in sorted(
-        groups.items(), key=lambda kv: (severity_rank(kv[0][0]), kv[0])
-    ):
-        ex = sorted(set(ex))[:EXAMPLES_PER_GROUP]
-        grouped.append({"severity": sev, "shape": shape, "path": path_text or None, "constraint": comp,
-                        "message": msg, "count": n, "examples": [{"focus": f, "value": v or None} for f, v in ex]})
+        con.execute(f"INSERT INTO results {bind_terms(sql, ids)}")
+    out = _Results(db, compiled, shapes)
+    counts, grouped = out.grouped()
     conforms = not counts
     results: list[Result] = []
-    graph = None
-    if collect:
+    graph = out.collect(conforms, results) if collect else None
+    return Report(conforms=conforms, results=results, graph=graph, counts=counts, grouped=grouped, engine="duckdb")
+
+
+class _Results:
+    """The report's parts from the results table (ids turned back into terms)."""
+
+    def __init__(self, db: _Database, compiled: Compiled, shapes: Graph):
+        self.con, self.compiled, self.shapes = db.con, compiled, shapes
+        self.fmt = report_formatter()
+        self._parts: dict[tuple[int, str | None], tuple[str, str | None, str, str, str]] = {}
+
+    def parts(self, k: int, path: str | None) -> tuple[str, str | None, str, str, str]:
+        """(severity, path, shape, component, message) of constraint k, for a result on ``path``."""
+        got = self._parts.get((k, path))
+        if got is None:
+            c, fmt = self.compiled.constraints[k], self.fmt
+            shape = (_short(c.shape, fmt) if isinstance(c.shape, URIRef) else None) or "(anonymous shape)"
+            path_node = term_from_nt(path) if path is not None else c.path
+            path_text = _path_text(self.shapes, path_node, fmt) if path_node is not None else None
+            comp = str(c.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+            msgs = sorted(str(m) for m in c.messages)
+            msg = msgs[0] if msgs else c.default_message or _default_message(comp)
+            got = self._parts[(k, path)] = (severity_name(c.severity, fmt), path_text, shape, comp, msg)
+        return got
+
+    def grouped(self) -> tuple[dict[str, int], list[dict]]:
+        """Counts per severity, and the groups with their first examples."""
+        counts: dict[str, int] = {}
+        groups: dict[tuple, list] = {}
+        for k, path, n in self.con.execute("SELECT k, P.term, count(*) FROM results R LEFT JOIN terms P "
+                                           "ON P.id = R.path GROUP BY k, P.term").fetchall():
+            sev, path_text, shape, comp, msg = self.parts(k, path)
+            counts[sev] = counts.get(sev, 0) + n
+            groups.setdefault((sev, shape, path_text or "", comp, msg), [0, []])[0] += n
+        examples = self.con.execute(
+            f"SELECT k, p, f, v FROM (SELECT k, P.term AS p, F.term AS f, V.term AS v, row_number() OVER "
+            f"(PARTITION BY k, R.path ORDER BY F.term, V.term) AS rn FROM results R JOIN terms F ON F.id = R.focus "
+            f"LEFT JOIN terms V ON V.id = R.value LEFT JOIN terms P ON P.id = R.path) WHERE rn <= {EXAMPLES_PER_GROUP}"
+        ).fetchall()
+        for k, path, focus, value in examples:
+            sev, path_text, shape, comp, msg = self.parts(k, path)
+            value_text = _short(term_from_nt(value), self.fmt) if value is not None else None
+            groups[(sev, shape, path_text or "", comp, msg)][1].append((str(term_from_nt(focus)), value_text or ""))
+        grouped = []
+        for (sev, shape, path_text, comp, msg), (n, ex) in sorted(
+            groups.items(), key=lambda kv: (severity_rank(kv[0][0]), kv[0])
+        ):
+            ex = sorted(set(ex))[:EXAMPLES_PER_GROUP]
+            grouped.append({"severity": sev, "shape": shape, "path": path_text or None, "constraint": comp,
+                            "message": msg, "count": n, "examples": [{"focus": f, "value": v or None} for f, v in ex]})
+        return counts, grouped
+
+    def collect(self, conforms: bool, results: list[Result]) -> Graph:
+        """The SHACL results graph; every result also appended to ``results``."""
         graph = Graph()
         graph.bind("sh", SH)
         report = BNode()
         graph.add((report, RDF.type, SH.ValidationReport))
         graph.add((report, SH.conforms, Literal(conforms)))
-        for focus, value, path, k in con.execute(
-            "SELECT focus, value, path, k FROM results ORDER BY k, focus, value, path"
+        for focus, value, path, k in self.con.execute(
+            "SELECT F.term, V.term, P.term, k FROM results R JOIN terms F ON F.id = R.focus LEFT JOIN terms V "
+            "ON V.id = R.value LEFT JOIN terms P ON P.id = R.path ORDER BY k, F.term, V.term, P.term"
         ).fetchall():
-            sev, path_text, shape, comp, msg = parts(k, path)
-            c = compiled.constraints[k]
+            sev, path_text, shape, comp, msg = self.parts(k, path)
             focus_t = term_from_nt(focus)
             value_t = term_from_nt(value) if value is not None else None
-            results.append(Result(sev, str(focus_t), path_text, _short(value_t, fmt) if value_t is not None else None,
-                                  shape, comp, msg))
-            r = BNode()
-            graph.add((report, SH.result, r))
-            graph.add((r, RDF.type, SH.ValidationResult))
-            graph.add((r, SH.focusNode, focus_t))
-            graph.add((r, SH.resultSeverity, c.severity))
-            graph.add((r, SH.sourceShape, c.shape))
-            graph.add((r, SH.sourceConstraintComponent, c.component))
-            if value_t is not None:
-                graph.add((r, SH.value, value_t))
-            for m in c.messages:
-                graph.add((r, SH.resultMessage, m))
-            path_node = term_from_nt(path) if path is not None else c.path
-            if path_node is not None:
-                graph.add((r, SH.resultPath, path_node))
-                if isinstance(path_node, BNode):
-                    _copy_bnode(shapes, path_node, graph)
-            if isinstance(c.shape, BNode):
-                _copy_bnode(shapes, c.shape, graph, only={SH.path})
+            results.append(Result(sev, str(focus_t), path_text,
+                                  _short(value_t, self.fmt) if value_t is not None else None, shape, comp, msg))
+            self._add_result(graph, report, k, focus_t, value_t, path)
         results.sort(key=lambda r: (severity_rank(r.severity), r.severity, r.shape, r.focus))
-    return Report(conforms=conforms, results=results, graph=graph, counts=counts, grouped=grouped, engine="duckdb")
+        return graph
+
+    def _add_result(self, graph: Graph, report: BNode, k: int, focus: Any, value: Any, path: str | None) -> None:
+        c = self.compiled.constraints[k]
+        r = BNode()
+        graph.add((report, SH.result, r))
+        graph.add((r, RDF.type, SH.ValidationResult))
+        graph.add((r, SH.focusNode, focus))
+        graph.add((r, SH.resultSeverity, c.severity))
+        graph.add((r, SH.sourceShape, c.shape))
+        graph.add((r, SH.sourceConstraintComponent, c.component))
+        if value is not None:
+            graph.add((r, SH.value, value))
+        for m in c.messages:
+            graph.add((r, SH.resultMessage, m))
+        path_node = term_from_nt(path) if path is not None else c.path
+        if path_node is not None:
+            graph.add((r, SH.resultPath, path_node))
+            if isinstance(path_node, BNode):
+                _copy_bnode(self.shapes, path_node, graph)
+        if isinstance(c.shape, BNode):
+            _copy_bnode(self.shapes, c.shape, graph, only={SH.path})
 
 
 def _default_message(component: str) -> str:
@@ -297,7 +423,7 @@ def validate_files(paths: Iterable[str | Path], shapes: Graph, *, collect: bool 
     for f in files:
         rdf_format(f, input_format)  # an unknown suffix fails before any work
     with _Database(tmp_dir) as db:
-        triples = load_triples(db, files, input_format, progress)
+        triples = load_triples(db, files, input_format, progress, compiled.constants())
         progress(f"validating: {triples:,} triples loaded; checking {len(compiled.constraints)} constraints")
         report = run(db, compiled, collect=collect, shapes=shapes, triples=triples)
     progress(f"validating: done, {sum((report.counts or {}).values()):,} results")
@@ -316,7 +442,7 @@ def validate_graph_sql(graph: Graph, shapes: Graph | None = None, *, collect: bo
         with open(path, "w", encoding="utf-8") as fh:
             for s, p, o in graph:
                 fh.write(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n")
-        n = _load_lines(db, path, "graph", 0, False)
+        n = load_triples(db, [path], "nt", quiet, compiled.constants(), checked=True)
         return run(db, compiled, collect=collect, shapes=shapes, triples=n)
 
 
