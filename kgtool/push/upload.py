@@ -186,9 +186,11 @@ class _Pusher:
 
     def _send_graph(self, graph: str, *, replace: bool) -> None:
         """Graph Store Protocol: one PUT (replace) or POST (merge), or a replace in POSTs of
-        ``part_triples`` triples where the server's loader stalls on one large request."""
+        ``part_triples`` triples where the server's loader stalls on one large request (not with
+        blank nodes, which two requests would split into two nodes)."""
         lines = self.data.lines
-        parts = list(chunks(lines, self.part_triples, 1 << 62)) if replace and self.part_triples else []
+        split = replace and self.part_triples and not self.data.has_blank_nodes
+        parts = list(chunks(lines, self.part_triples, 1 << 62)) if split and self.part_triples else []
         if len(parts) > 1:
             sent = 0
             for i, part in enumerate(parts, start=1):
