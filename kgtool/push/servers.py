@@ -14,6 +14,8 @@ Measured on Debian's Virtuoso 7.2.5 with its default ``virtuoso.ini``:
 - ``INSERT DATA`` requests of 5,000 or more triples do not compile (SP030 "memory exhausted";
   the issue reported SP031 "generated SQL text has exceeded 10000 lines" at 2,000): chunks are
   capped at 1,000 triples.
+- One ``DELETE ... WHERE`` of a million triples fails ("FRVEC: array in for vectored over max
+  vector length 1038566 > 1000000"): the triples the file lacks are deleted 200,000 at a time.
 - Readers are not isolated from a running update: polling a graph's triple count during a
   ``MOVE`` (10,000 citations, with or without ``DEFINE sql:log-enable 0``), a ``COPY`` or an
   ``ADD`` showed counts between the old and the new, and above both; the operations of one
@@ -66,6 +68,7 @@ class ServerTraits:
     staging_part_triples: int | None = None  # upload the staging graph in POSTs of at most this many triples
     #: no request is atomic for readers: switch by adding the staged graph, then deleting what it lacks
     switch_by_difference: bool = False
+    delete_piece_triples: int | None = None  # delete what the file lacks in requests of at most this many
 
 
 VIRTUOSO = ServerTraits(
@@ -75,6 +78,7 @@ VIRTUOSO = ServerTraits(
     checkpoint_query='SELECT (bif:exec("checkpoint") AS ?state) WHERE {}',
     staging_part_triples=100_000,
     switch_by_difference=True,
+    delete_piece_triples=200_000,
     rewrite_line=duration_with_time,
 )
 

@@ -283,7 +283,7 @@ def _stage_and_move(p: _Pusher, graph: str) -> None:
             f"<{graph}> was left as it was"
         )
     if p.server.switch_by_difference:
-        _switch_by_difference(p, graph, tmp)
+        _switch_by_difference(p, graph, tmp, staged)
         return
     p.progress(f"moving the staged graph into <{graph}>")
     try:
@@ -295,7 +295,7 @@ def _stage_and_move(p: _Pusher, graph: str) -> None:
         raise EndpointError(f"{e}; <{graph}> was left as it was") from None
 
 
-def _switch_by_difference(p: _Pusher, graph: str, tmp: str) -> None:
+def _switch_by_difference(p: _Pusher, graph: str, tmp: str, staged: int) -> None:
     """Add the staged triples to the target, delete the target's triples the staged graph lacks,
     drop the staging graph: for servers where no request is atomic for readers (Virtuoso), so
     triples in both versions are never missing. Every step can be repeated."""
@@ -308,14 +308,32 @@ def _switch_by_difference(p: _Pusher, graph: str, tmp: str) -> None:
         if e.maybe_applied:
             raise EndpointError(f"{e}; <{graph}> may hold triples of both versions: push again") from None
         raise EndpointError(f"{e}; <{graph}> was left as it was") from None
-    p.progress(f"deleting from <{graph}> the triples the file lacks")
     try:
-        p.bulk(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} "
-               f"FILTER NOT EXISTS {{ GRAPH {t} {{ ?s ?p ?o }} }} }}")
+        _delete_what_the_file_lacks(p, graph, tmp, staged)
     except EndpointError as e:
         raise EndpointError(f"{e}; <{graph}> holds the file's triples and maybe some of the old ones: "
                             "push again") from None
     p.bulk(f"DROP SILENT GRAPH {t}", staging=True)
+
+
+def _delete_what_the_file_lacks(p: _Pusher, graph: str, tmp: str, staged: int) -> None:
+    """Delete the target's triples that the staging graph lacks, at most ``delete_piece_triples``
+    per request (Virtuoso refuses one DELETE of a million: "FRVEC ... max vector length"),
+    until the target holds as many triples as the staging graph."""
+    g, t = iri_ref(graph), iri_ref(tmp)
+    where = f"GRAPH {g} {{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH {t} {{ ?s ?p ?o }} }}"
+    piece = p.server.delete_piece_triples
+    if piece is None:
+        p.progress(f"deleting from <{graph}> the triples the file lacks")
+        p.bulk(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} }}")
+        return
+    held = p.count(graph)
+    while held > staged:
+        p.progress(f"deleting from <{graph}> the triples the file lacks ({held - staged} left)")
+        p.bulk(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ SELECT ?s ?p ?o WHERE {{ {where} }} LIMIT {piece} }}")
+        before, held = held, p.count(graph)
+        if held >= before:
+            raise EndpointError(f"deleting what the file lacks from <{graph}> left it at {held} triples")
 
 
 def _merge(p: _Pusher, graph: str) -> int:
