@@ -15,7 +15,8 @@ Measured on Debian's Virtuoso 7.2.5 with its default ``virtuoso.ini``:
   the issue reported SP031 "generated SQL text has exceeded 10000 lines" at 2,000): chunks are
   capped at 1,000 triples.
 - One ``DELETE ... WHERE`` of a million triples fails ("FRVEC: array in for vectored over max
-  vector length 1038566 > 1000000"): the triples the file lacks are deleted 200,000 at a time.
+  vector length 1038566 > 1000000"): the triples the file lacks are deleted 100,000 at a time
+  (200,000 took 27-47 s a request on a loaded machine, too close to the 100 s limit below).
 - Readers are not isolated from a running update: polling a graph's triple count during a
   ``MOVE`` (10,000 citations, with or without ``DEFINE sql:log-enable 0``), a ``COPY`` or an
   ``ADD`` showed counts between the old and the new, and above both; the operations of one
@@ -78,7 +79,7 @@ VIRTUOSO = ServerTraits(
     checkpoint_query='SELECT (bif:exec("checkpoint") AS ?state) WHERE {}',
     staging_part_triples=100_000,
     switch_by_difference=True,
-    delete_piece_triples=200_000,
+    delete_piece_triples=100_000,
     rewrite_line=duration_with_time,
 )
 
