@@ -10,7 +10,7 @@ Measured on Debian's Virtuoso 7.2.5 with its default ``virtuoso.ini``:
 - The Graph Store loader (``DB.DBA.TTLP_V``) is non-transactional, three threads; one ``PUT`` of
   a million triples into a staging graph stalled for 15 minutes in lock waits next to a full
   target graph. The staging graph is therefore uploaded in ``POST`` parts of at most
-  ``staging_part_triples`` triples (100,000: a million triples in 70-120 s).
+  ``staging_part_triples`` triples (100,000: a million triples in 93-250 s, by the load).
 - ``INSERT DATA`` requests of 5,000 or more triples do not compile (SP030 "memory exhausted";
   the issue reported SP031 "generated SQL text has exceeded 10000 lines" at 2,000): chunks are
   capped at 1,000 triples.
