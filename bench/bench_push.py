@@ -2,6 +2,7 @@
 """`kgtool push` into real triple stores, side by side with each store's own bulk loader.
 
 Usage: python bench/bench_push.py [--sizes 10000,100000] [--repeat 3] [--stores oxigraph,virtuoso]
+                                  [--protocols gsp,update]
 
 For each size: generates a seeded OpenCitations-Index CSV (bench/gen_oc_csv.py) and converts
 it with `kgtool convert --to nt` (cached in bench/data/, git-ignored). For each store, on a
@@ -11,10 +12,12 @@ fresh server started as the tests start it (tests/servers.py: `oxigraph serve`, 
 - push, gsp, replace: into a graph that already holds the same data (the common re-publish;
   a first push into an empty graph is timed once as "first");
 - push, update, replace (INSERT DATA chunks; Virtuoso's are capped at 1,000 triples);
+- push, gsp, replace with a different file of the same size (seed + 1): every triple changes;
 - the store's own bulk loader: `oxigraph load --location DIR --file F --graph G` (server
   stopped), Virtuoso's `ld_dir(...); rdf_loader_run(); checkpoint;` through isql.
 
-Medians of --repeat runs; the machine's load average is printed with the table. After every
+Medians of --repeat runs; the machine's 1-minute load average after each step is printed with
+the table (the machine is shared: say so when quoting figures). After every
 push the graph's triple count is checked by kgtool itself, and no staging graph may remain.
 """
 
@@ -41,6 +44,7 @@ from kgtool.push.endpoint import Endpoint  # noqa: E402
 from kgtool.push.upload import push_file, temp_graph  # noqa: E402
 
 DATA = HERE / "data"
+LOADS: list[float] = []  # the 1-minute load average after each timed run
 GRAPH = "https://example.org/g/bench"
 
 
@@ -49,10 +53,10 @@ def log(msg: str) -> None:
 
 
 def dataset(n: int, seed: int) -> Path:
-    nt = DATA / f"push-oc-{n}.nt"
+    nt = DATA / f"push-oc-{n}-s{seed}.nt"
     if not nt.exists():
         DATA.mkdir(parents=True, exist_ok=True)
-        csv = DATA / f"push-oc-{n}.csv"
+        csv = DATA / f"push-oc-{n}-s{seed}.csv"
         subprocess.run([sys.executable, str(HERE / "gen_oc_csv.py"), str(n), str(csv), "--seed", str(seed)], check=True)
         subprocess.run([sys.executable, "-m", "kgtool", "-q", "convert", str(csv), "--to", "nt", "--out", str(DATA)],
                        check=True)
@@ -62,6 +66,7 @@ def dataset(n: int, seed: int) -> Path:
 def timed(fn) -> float:
     t = time.perf_counter()
     fn()
+    LOADS.append(os.getloadavg()[0])
     return time.perf_counter() - t
 
 
@@ -72,13 +77,26 @@ def push(server, layout: str, env: dict, path: Path, protocol: str) -> None:
     assert server.count(temp_graph(GRAPH)) == 0, "staging graph left behind"
 
 
-def bench_oxigraph(path: Path, repeat: int, work: Path) -> dict[str, list[float]]:
+def pushes(srv, layout: str, env: dict, paths: tuple[Path, Path], repeat: int,
+           protocols: list[str]) -> dict[str, list[float]]:
+    """First push into an empty graph, re-pushes of the same file, a push of a different file."""
+    path, other = paths
     out: dict[str, list[float]] = {}
-    srv = OxigraphServer(work / "ox-serve").start()
+    for protocol in protocols:
+        if not out:
+            out[f"push {protocol} (first)"] = [timed(lambda: push(srv, layout, env, path, protocol))]  # noqa: B023
+        out[f"push {protocol}"] = [timed(lambda: push(srv, layout, env, path, protocol))  # noqa: B023
+                                   for _ in range(repeat)]
+    protocol = protocols[0]
+    out[f"push {protocol} (changed)"] = [timed(lambda: push(srv, layout, env, other, protocol))]
+    return out
+
+
+def bench_oxigraph(paths: tuple[Path, Path], repeat: int, work: Path, protocols: list[str]) -> dict[str, list[float]]:
+    path = paths[0]
+    srv = OxigraphServer(work / "ox-serve").start(timeout=300)
     try:
-        out["push gsp (first)"] = [timed(lambda: push(srv, "oxigraph", {}, path, "gsp"))]
-        out["push gsp"] = [timed(lambda: push(srv, "oxigraph", {}, path, "gsp")) for _ in range(repeat)]
-        out["push update"] = [timed(lambda: push(srv, "oxigraph", {}, path, "update")) for _ in range(repeat)]
+        out = pushes(srv, "oxigraph", {}, paths, repeat, protocols)
     finally:
         srv.stop()
     loads = []
@@ -93,15 +111,13 @@ def bench_oxigraph(path: Path, repeat: int, work: Path) -> dict[str, list[float]
     return out
 
 
-def bench_virtuoso(path: Path, repeat: int, work: Path) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
+def bench_virtuoso(paths: tuple[Path, Path], repeat: int, work: Path, protocols: list[str]) -> dict[str, list[float]]:
+    path = paths[0]
     loc = work / "virtuoso"
     loc.mkdir()
     srv = VirtuosoServer(loc).start()
     try:
-        out["push gsp (first)"] = [timed(lambda: push(srv, "virtuoso", srv.env, path, "gsp"))]
-        out["push gsp"] = [timed(lambda: push(srv, "virtuoso", srv.env, path, "gsp")) for _ in range(repeat)]
-        out["push update"] = [timed(lambda: push(srv, "virtuoso", srv.env, path, "update")) for _ in range(repeat)]
+        out = pushes(srv, "virtuoso", srv.env, paths, repeat, protocols)
         shutil.copy(path, loc / path.name)  # the loader reads only from DirsAllowed
         loads = []
         for i in range(repeat):
@@ -123,6 +139,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--stores", default="oxigraph,virtuoso")
+    ap.add_argument("--protocols", default="gsp,update")
     a = ap.parse_args()
     stores = a.stores.split(",")
     if "virtuoso" in stores and not virtuoso_binary():
@@ -131,25 +148,29 @@ def main() -> None:
     import pyoxigraph
 
     version = "-"
-    if virtuoso_binary():
-        v = subprocess.run([virtuoso_binary(), "-?"], capture_output=True, text=True)
+    exe = virtuoso_binary()
+    if exe:
+        v = subprocess.run([exe, "-?"], capture_output=True, text=True)
         version = next((ln for ln in (v.stdout + v.stderr).splitlines() if ln.startswith("Version")), "-")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, CPython {platform.python_version()}, "
           f"pyoxigraph {pyoxigraph.__version__}; virtuoso-t {version}")
     print(f"medians of {a.repeat} runs (first push: one run); load average at start: {os.getloadavg()}")
     for n in (int(s) for s in a.sizes.split(",")):
-        path = dataset(n, a.seed)
+        path, other = dataset(n, a.seed), dataset(n, a.seed + 1)
         triples = sum(1 for _ in open(path, "rb"))
         print(f"\n## {n:,} citations ({triples:,} triples, {path.stat().st_size / 1e6:.0f} MB N-Triples)\n")
-        print(f"{'store':10} {'step':18} {'median s':>9} {'triples/s':>10}  runs")
+        print(f"{'store':10} {'step':24} {'median s':>9} {'triples/s':>10}  runs")
         for store in stores:
             log(f"{store}, {n} citations")
+            LOADS.clear()
             with tempfile.TemporaryDirectory(prefix="kgtool-bench-push-") as tmp:
-                res = (bench_oxigraph if store == "oxigraph" else bench_virtuoso)(path, a.repeat, Path(tmp))
+                res = (bench_oxigraph if store == "oxigraph" else bench_virtuoso)(
+                    (path, other), a.repeat, Path(tmp), a.protocols.split(","))
             for step, runs in res.items():
                 m = statistics.median(runs)
-                print(f"{store:10} {step:18} {m:9.2f} {triples / m:10,.0f}  {' '.join(f'{r:.2f}' for r in runs)}",
+                print(f"{store:10} {step:24} {m:9.2f} {triples / m:10,.0f}  {' '.join(f'{r:.2f}' for r in runs)}",
                       flush=True)
+            print(f"{store:10} load average (1 min) after each run: {' '.join(f'{x:.1f}' for x in LOADS)}")
     print(f"\nload average at end: {os.getloadavg()}")
 
 

@@ -27,11 +27,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from ..errors import InputError, UsageError
 from ..map.iris import parse_iri
@@ -115,7 +115,7 @@ def _write_parsed(path: Path, name: str, parser: str, dest: Path) -> None:
     opener = gzip.open if _is_gzip(path) else open
     try:
         with opener(path, "rb") as fh, open(dest, "w", encoding="utf-8") as out:
-            for n, q in enumerate(ox.parse(fh, oxigraph_format(parser)), start=1):
+            for n, q in enumerate(ox.parse(cast(IO[bytes], fh), oxigraph_format(parser)), start=1):
                 s, o = q.subject, q.object
                 if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
                     raise InputError(
@@ -155,6 +155,7 @@ def prepare(path: str | Path, tmp: Path, *, input_format: str | None = None, lab
         return dest
     if _is_gzip(src):
         gz = subprocess.Popen([_tool("gzip"), "-dc", str(src)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert gz.stdout is not None
         _sort(None, dest, tmp, stdin=gz.stdout)
         gz.stdout.close()
         if gz.wait() != 0:
@@ -172,6 +173,7 @@ def changes(old: Path, new: Path) -> Iterator[tuple[bool, bytes]]:
     """(added?, N-Triples line) for each triple only in ``old`` (False) or only in ``new`` (True)."""
     proc = subprocess.Popen([_tool("comm"), "-3", str(old), str(new)], env=_C, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, bufsize=1 << 20)
+    assert proc.stdout is not None and proc.stderr is not None
     try:
         for line in proc.stdout:
             if line.startswith(b"\t"):
@@ -208,7 +210,7 @@ def write_patch(rows: Iterator[tuple[bool, bytes]], out: IO[bytes], graph: str |
     return DiffCounts(removed, added)
 
 
-def update_chunks(rows: Iterator[tuple[bool, bytes]], graph: str | None = None,
+def update_chunks(rows: Iterable[tuple[bool, bytes]], graph: str | None = None,
                   chunk: int = DEFAULT_CHUNK) -> Iterator[tuple[str, int, bytes]]:
     """('DELETE'|'INSERT', triples, operation text) of at most ``chunk`` triples each."""
     if chunk < 1:

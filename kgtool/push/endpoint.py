@@ -119,6 +119,7 @@ class PasswordAuth(AuthBase):
         r.content  # noqa: B018  (read the body so the connection can be reused)
         r.close()
         prep = r.request.copy()
+        assert prep._cookies is not None  # set by prepare()
         extract_cookies_to_jar(prep._cookies, r.request, r.raw)
         prep.prepare_cookies(prep._cookies)
         self._basic(prep)
@@ -326,7 +327,7 @@ class Endpoint:
                 return parse_results_json(r.content)
             if media in _RDF_MEDIA:
                 g = Graph().parse(data=r.content, format=_RDF_MEDIA[media])
-                return QueryResult("CONSTRUCT", triples=list(g))  # type: ignore[arg-type]
+                return QueryResult("CONSTRUCT", triples=list(g))
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
             raise EndpointError(f"POST {self.query_url}: unreadable {media} answer "
                                 f"({_excerpt(mask(str(e) or type(e).__name__), 200)})") from None
@@ -349,7 +350,7 @@ class Endpoint:
         from ..serialize.terms import iri_ref
 
         res = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {iri_ref(graph)} {{ ?s ?p ?o }} }}")
-        return int(res.rows[0][0]) if res.rows else 0
+        return int(str(res.rows[0][0])) if res.rows and res.rows[0][0] is not None else 0
 
     # --- SPARQL 1.1 Graph Store HTTP Protocol --------------------------------------------------
 

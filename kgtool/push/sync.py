@@ -11,7 +11,8 @@ The difference goes as SPARQL Update ``DELETE DATA`` / ``INSERT DATA``. When it 
 request (``push.CHUNK_BYTES``) it is one request, which stores that run a request as one
 transaction (Oxigraph, Fuseki, GraphDB) apply atomically. A larger one is applied to a copy of the
 graph (``COPY``), checked, and moved into place (``MOVE``), so readers never see half of it
-(into an empty graph the chunks go directly: there is nothing to protect).
+(into an empty graph the chunks go directly: there is nothing to protect). Virtuoso shows readers
+a ``MOVE`` in progress (docs/stores.md): there, half of it may be seen while it runs.
 Afterwards the graph's triple count must equal the export's. An unchanged export sends no update.
 
 ``load --sync`` does the same on the embedded store (store.py), reading the graph from the store
@@ -26,6 +27,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from ..atomic import write_files_atomically
 from ..errors import EndpointError, UsageError
@@ -83,7 +85,7 @@ class Manifest:
     def __init__(self, folder: Path):
         self.folder = folder
         self.path = folder / MANIFEST
-        self.doc = {"version": MANIFEST_VERSION, "targets": {}}
+        self.doc: dict[str, Any] = {"version": MANIFEST_VERSION, "targets": {}}
         if self.path.is_file():
             try:
                 doc = json.loads(self.path.read_text(encoding="utf-8"))
@@ -114,11 +116,15 @@ class Manifest:
         text = json.dumps(self.doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         write_files_atomically({
             self.folder / f"{k}.nt": lambda fh: _copy_into(sorted_nt, fh),
-            self.path: lambda fh: fh.write(text.encode("utf-8")),
+            self.path: lambda fh: _write_bytes(fh, text.encode("utf-8")),
         })
 
 
-def _copy_into(src: Path, fh) -> None:
+def _write_bytes(fh: IO[bytes], data: bytes) -> None:
+    fh.write(data)
+
+
+def _copy_into(src: Path, fh: IO[bytes]) -> None:
     with open(src, "rb") as s:
         shutil.copyfileobj(s, fh, 1 << 20)
 
@@ -173,7 +179,7 @@ def same_values_cancelled(rows) -> list[tuple[bool, bytes]]:
 def _send(ep: Endpoint, graph: str, ops: list[tuple[str, int, bytes]], expected: int, empty: bool,
           progress: Progress) -> tuple[int, int]:
     """Apply the operations (atomically where the store allows); (requests, bytes sent)."""
-    from .upload import CHUNK_BYTES, _drop_quietly, temp_graph
+    from .upload import CHUNK_BYTES, drop_quietly, temp_graph
 
     server = traits(ep.layout)
     whole = b" ;\n".join(text for _, _, text in ops)
@@ -200,7 +206,7 @@ def _send(ep: Endpoint, graph: str, ops: list[tuple[str, int, bytes]], expected:
         sent += len(body)
         requests += 1
 
-    update(f"DROP SILENT GRAPH {t} ; COPY SILENT GRAPH {g} TO GRAPH {t}")
+    update(server.bulk_prologue + f"DROP SILENT GRAPH {t} ; COPY SILENT GRAPH {g} TO GRAPH {t}")
     try:
         for i, (verb, n, text) in enumerate(ops, start=1):
             progress(f"{verb} chunk {i}/{len(ops)} ({n} triples) into the staging graph")
@@ -208,10 +214,10 @@ def _send(ep: Endpoint, graph: str, ops: list[tuple[str, int, bytes]], expected:
             update(body.decode("utf-8"))
         staged = ep.count(tmp)
     except EndpointError as e:
-        _drop_quietly(ep, tmp)
+        drop_quietly(ep, server, tmp)
         raise EndpointError(f"{e}; <{graph}> was left as it was") from None
     if staged != expected:
-        _drop_quietly(ep, tmp)
+        drop_quietly(ep, server, tmp)
         raise EndpointError(f"the staging graph <{tmp}> holds {staged} triples but the export has {expected}; "
                             f"<{graph}> was left as it was")
     progress(f"moving the staged graph into <{graph}>")

@@ -5,9 +5,10 @@ for stores without it, SPARQL 1.1 Update (``INSERT DATA`` in bounded chunks).
 
 ``replace`` is atomic for readers: the data goes into a temporary graph first, its triple
 count is checked, and one ``MOVE`` request swaps it in. A failure before the MOVE leaves the
-old graph as it was. ``merge`` adds the file's triples to the graph. Either way the graph's
-triple count is checked against the file afterwards. Servers with known limits (Virtuoso) get
-smaller chunks, an unlogged MOVE and literals in a form they keep (``push_servers``).
+old graph as it was (Virtuoso shows readers updates in progress: see ``servers.py``).
+``merge`` adds the file's triples to the graph. Either way the graph's triple count is checked
+against the file afterwards. Servers with known limits (Virtuoso) get smaller chunks, a staging
+graph uploaded in parts, an unlogged MOVE and literals in a form they keep (``servers.py``).
 """
 
 from __future__ import annotations
@@ -103,9 +104,10 @@ def chunks(lines: list[str], size: int, max_bytes: int = CHUNK_BYTES) -> Iterato
 
 class _Pusher:
     def __init__(self, ep: Endpoint, data: Payload, protocol: str, chunk_size: int, progress: Progress,
-                 server: ServerTraits):
+                 server: ServerTraits, part_triples: int | None = None):
         self.ep = ep
         self.server = server
+        self.part_triples = part_triples or server.staging_part_triples
         self.data = data
         self.protocol = protocol
         self.chunk_size = chunk_size
@@ -126,14 +128,21 @@ class _Pusher:
         self.requests += 1
         self.ep.update(text, idempotent=idempotent)
 
-    def bulk(self, text: str, *, idempotent: bool = True) -> None:
-        """A DROP or MOVE of whole graphs, with the server's prologue for large transactions.
+    def bulk(self, text: str, *, idempotent: bool = True, staging: bool = False) -> None:
+        """A DROP, MOVE or PUT of whole graphs, with the server's prologue for large transactions.
 
         The answer may take long: Oxigraph moved 940,000 triples in about 10 minutes on a busy
-        machine, so the wait grows with the file (a second per 500 triples) beyond --timeout."""
-        wait = max(self.ep.timeout, len(self.data.lines) / BULK_TRIPLES_PER_SECOND)
+        machine, so the wait grows with the file (a second per 500 triples) beyond --timeout.
+        ``staging``: the operation touches only a staging graph, which no one reads."""
         self.requests += 1
-        dataclasses.replace(self.ep, timeout=wait).update(self.server.bulk_prologue + text, idempotent=idempotent)
+        prologue = self.server.staging_prologue if staging else self.server.bulk_prologue
+        self.patient().update(prologue + text, idempotent=idempotent)
+
+    def patient(self) -> Endpoint:
+        """The endpoint, waiting for an answer at least a second per 500 triples of the file."""
+        wait = max(self.ep.timeout, len(self.data.lines) / BULK_TRIPLES_PER_SECOND)
+        return dataclasses.replace(self.ep, timeout=wait)
+
 
     def checkpoint(self) -> None:
         """Make a bulk change of the target graph durable where the prologue skipped the log."""
@@ -158,13 +167,7 @@ class _Pusher:
         """Send every triple into ``graph`` (which is empty when replace is true)."""
         lines = self.data.lines
         if self.protocol == "gsp":
-            self.requests += 1
-            body = self.data.body()
-            self.progress(f"sending {len(lines)} triples ({len(body)} bytes) to <{graph}>")
-            if replace:
-                self.ep.put_graph(graph, body, NTRIPLES, self.server.staging_params)
-            else:
-                self.ep.post_graph(graph, body, NTRIPLES, idempotent=not self.data.has_blank_nodes)
+            self._send_graph(graph, replace=replace)
             return
         parts = list(chunks(lines, self.chunk_size))
         target = iri_ref(graph)
@@ -175,6 +178,30 @@ class _Pusher:
             )
             sent += len(part)
             self.progress(f"sent chunk {i}/{len(parts)} ({sent}/{len(lines)} triples) to <{graph}>")
+
+    def _send_graph(self, graph: str, *, replace: bool) -> None:
+        """Graph Store Protocol: one PUT (replace) or POST (merge), or a replace in POSTs of
+        ``part_triples`` triples where the server's loader stalls on one large request (not with
+        blank nodes, which two requests would split into two nodes)."""
+        lines = self.data.lines
+        split = replace and self.part_triples and not self.data.has_blank_nodes
+        parts = list(chunks(lines, self.part_triples, 1 << 62)) if split and self.part_triples else []
+        if len(parts) > 1:
+            sent = 0
+            for i, part in enumerate(parts, start=1):
+                self.requests += 1
+                self.ep.post_graph(graph, "".join(part).encode("utf-8"), NTRIPLES,
+                                   idempotent=not self.data.has_blank_nodes)
+                sent += len(part)
+                self.progress(f"sent part {i}/{len(parts)} ({sent}/{len(lines)} triples) to <{graph}>")
+            return
+        self.requests += 1
+        body = self.data.body()
+        self.progress(f"sending {len(lines)} triples ({len(body)} bytes) to <{graph}>")
+        if replace:
+            self.ep.put_graph(graph, body, NTRIPLES, self.server.staging_params)
+        else:
+            self.ep.post_graph(graph, body, NTRIPLES, idempotent=not self.data.has_blank_nodes)
 
 
 def push_file(
@@ -187,8 +214,12 @@ def push_file(
     chunk_size: int = 10_000,
     fmt: str | None = None,
     progress: Progress = quiet,
+    part_triples: int | None = None,
 ) -> PushResult:
-    """Publish one RDF file into ``graph``; raises EndpointError when the store disagrees."""
+    """Publish one RDF file into ``graph``; raises EndpointError when the store disagrees.
+
+    ``part_triples``: where the server takes a staging graph in parts (Virtuoso), at most this
+    many triples per Graph Store request instead of the server's default."""
     if protocol not in ("gsp", "update"):
         raise UsageError(f"unknown protocol {protocol!r} (choose from: gsp, update)")
     if mode not in ("replace", "merge"):
@@ -209,7 +240,7 @@ def push_file(
                 f"{src.name}: has blank nodes and needs {n_chunks} INSERT DATA requests, which would split each "
                 "blank node into several; use --protocol gsp or a larger --chunk-size"
             )
-    p = _Pusher(endpoint, data, protocol, chunk_size, progress, server)
+    p = _Pusher(endpoint, data, protocol, chunk_size, progress, server, part_triples)
     if mode == "replace":
         after = _replace(p, graph)
     else:
@@ -222,8 +253,18 @@ def _replace(p: _Pusher, graph: str) -> int:
         p.bulk(f"DROP SILENT GRAPH {iri_ref(graph)}")
         p.checkpoint()
         return p.count(graph)
+    _stage_and_move(p, graph)
+    p.checkpoint()
+    after = p.count(graph)
+    if not p.matches(after):
+        raise EndpointError(f"after the push <{graph}> holds {after} triples but the file has {len(p.data.lines)}")
+    return after
+
+
+def _stage_and_move(p: _Pusher, graph: str) -> None:
+    """Upload into the staging graph, check its count, then one MOVE (one transaction)."""
     tmp = temp_graph(graph)
-    p.bulk(f"DROP SILENT GRAPH {iri_ref(tmp)}")  # a failed push's leftovers
+    p.bulk(f"DROP SILENT GRAPH {iri_ref(tmp)}", staging=True)  # a failed push's leftovers
     try:
         p.upload(tmp, replace=True)
         staged = p.count(tmp)
@@ -236,6 +277,9 @@ def _replace(p: _Pusher, graph: str) -> int:
             f"the staging graph <{tmp}> holds {staged} triples but the file has {len(p.data.lines)}; "
             f"<{graph}> was left as it was"
         )
+    if p.server.switch_by_difference:
+        _switch_by_difference(p, graph, tmp, staged)
+        return
     p.progress(f"moving the staged graph into <{graph}>")
     try:
         p.bulk(f"MOVE GRAPH {iri_ref(tmp)} TO GRAPH {iri_ref(graph)}", idempotent=False)
@@ -244,11 +288,47 @@ def _replace(p: _Pusher, graph: str) -> int:
         if e.maybe_applied:
             raise EndpointError(f"{e}; the MOVE into <{graph}> may or may not have happened: push again") from None
         raise EndpointError(f"{e}; <{graph}> was left as it was") from None
-    p.checkpoint()
-    after = p.count(graph)
-    if not p.matches(after):
-        raise EndpointError(f"after the push <{graph}> holds {after} triples but the file has {len(p.data.lines)}")
-    return after
+
+
+def _switch_by_difference(p: _Pusher, graph: str, tmp: str, staged: int) -> None:
+    """Add the staged triples to the target, delete the target's triples the staged graph lacks,
+    drop the staging graph: for servers where no request is atomic for readers (Virtuoso), so
+    triples in both versions are never missing. Every step can be repeated."""
+    g, t = iri_ref(graph), iri_ref(tmp)
+    p.progress(f"adding the staged graph to <{graph}>")
+    try:
+        p.bulk(f"ADD SILENT GRAPH {t} TO GRAPH {g}")
+    except EndpointError as e:
+        _drop_quietly(p, tmp)
+        if e.maybe_applied:
+            raise EndpointError(f"{e}; <{graph}> may hold triples of both versions: push again") from None
+        raise EndpointError(f"{e}; <{graph}> was left as it was") from None
+    try:
+        _delete_what_the_file_lacks(p, graph, tmp, staged)
+    except EndpointError as e:
+        raise EndpointError(f"{e}; <{graph}> holds the file's triples and maybe some of the old ones: "
+                            "push again") from None
+    p.bulk(f"DROP SILENT GRAPH {t}", staging=True)
+
+
+def _delete_what_the_file_lacks(p: _Pusher, graph: str, tmp: str, staged: int) -> None:
+    """Delete the target's triples that the staging graph lacks, at most ``delete_piece_triples``
+    per request (Virtuoso refuses one DELETE of a million: "FRVEC ... max vector length"),
+    until the target holds as many triples as the staging graph."""
+    g, t = iri_ref(graph), iri_ref(tmp)
+    where = f"GRAPH {g} {{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH {t} {{ ?s ?p ?o }} }}"
+    piece = p.server.delete_piece_triples
+    if piece is None:
+        p.progress(f"deleting from <{graph}> the triples the file lacks")
+        p.bulk(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {where} }}")
+        return
+    held = p.count(graph)
+    while held > staged:
+        p.progress(f"deleting from <{graph}> the triples the file lacks ({held - staged} left)")
+        p.bulk(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ SELECT ?s ?p ?o WHERE {{ {where} }} LIMIT {piece} }}")
+        before, held = held, p.count(graph)
+        if held >= before:
+            raise EndpointError(f"deleting what the file lacks from <{graph}> left it at {held} triples")
 
 
 def _merge(p: _Pusher, graph: str) -> int:
@@ -267,8 +347,13 @@ def _merge(p: _Pusher, graph: str) -> int:
 
 def _drop_quietly(p: _Pusher, graph: str) -> None:
     """Best effort: remove a staging graph after a failure (the server may be gone)."""
-    quick = dataclasses.replace(p.ep, retries=0, timeout=30.0)
+    drop_quietly(p.ep, p.server, graph)
+
+
+def drop_quietly(ep: Endpoint, server: ServerTraits, graph: str) -> None:
+    """Best effort: remove a staging graph after a failure (the server may be gone)."""
+    quick = dataclasses.replace(ep, retries=0, timeout=30.0)
     try:
-        quick.update(p.server.bulk_prologue + f"DROP SILENT GRAPH {iri_ref(graph)}")
+        quick.update(server.staging_prologue + f"DROP SILENT GRAPH {iri_ref(graph)}")
     except Exception:  # the original error is the one to report
         pass
