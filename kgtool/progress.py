@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 Progress = Callable[[str], None]
 """Receives one-line progress messages."""
-Report = Progress  # the same type, under its earlier name
 
 
 def quiet(_: str) -> None:

@@ -29,7 +29,7 @@ from typing import IO, Any, Protocol
 
 from .. import leftovers
 from ..errors import InputError, KgtoolError, UsageError
-from ..progress import ProgressMeter, Report, quiet
+from ..progress import Progress, ProgressMeter, quiet
 from ..read.dumpfile import open_dump, peek, sha256_file, spooled_stdin
 from ..read.sources import openalex, opencitations
 from ..serialize.export import graph_name
@@ -173,7 +173,7 @@ def convert_dump(
     base: str = iris.DEFAULT_BASE,
     dump_format: str | None = None,
     stem: str | None = None,
-    progress: Report = quiet,
+    progress: Progress = quiet,
     tmp_dir: str | Path | None = None,
     out_stream: IO[bytes] | None = None,
     engine: str = "duckdb",
@@ -265,7 +265,7 @@ def _write(writer: PartWriter, formatter: LineFormatter | TurtleFormatter, meter
 class _Job:
     """One dump's tables in the engine: ``works`` (path, line) and ``cit`` (one row per citation)."""
 
-    def __init__(self, eng: SqlEngine, name: str, source: SourceInfo, base: str, progress: Report):
+    def __init__(self, eng: SqlEngine, name: str, source: SourceInfo, base: str, progress: Progress):
         self.eng, self.name, self.source, self.base, self.progress = eng, name, source, base, progress
         self.encoder = NTLineEncoder()
         self.citations = 0

@@ -24,8 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from ..errors import InputError, UsageError
-from ..progress import Report as ProgressReport
-from ..progress import quiet
+from ..progress import Progress, quiet
 from ..read.rdfload import expand_inputs, iter_quads, rdf_format
 from .shacl import (
     EXAMPLES_PER_GROUP,
@@ -245,7 +244,7 @@ def _file_terms(db: _Database, path: Path, name: str, file_no: int, checked: boo
     return split
 
 
-def load_triples(db: _Database, files: list[Path], input_format: str | None, progress: ProgressReport,
+def load_triples(db: _Database, files: list[Path], input_format: str | None, progress: Progress,
                  constants: Iterable[str] = (), checked: bool = False) -> int:
     """Load the files into ``terms(id, term)`` (the distinct terms, with the ``constants``,
     N-Triples texts the queries name) and ``t(s, p, o)`` of ids; the triple count. An id is
@@ -411,7 +410,7 @@ def _copy_bnode(src: Graph, node: BNode, dst: Graph, depth: int = 0, only: set |
 
 
 def validate_files(paths: Iterable[str | Path], shapes: Graph, *, collect: bool = False,
-                   progress: ProgressReport = quiet, input_format: str | None = None,
+                   progress: Progress = quiet, input_format: str | None = None,
                    tmp_dir: str | Path | None = None) -> Report:
     """Validate RDF files (or folders of them) against ``shapes`` with DuckDB; see module doc.
 
@@ -451,7 +450,7 @@ def validate_graph_sql(graph: Graph, shapes: Graph | None = None, *, collect: bo
 BUILD_DUCKDB_TRIPLES = 2_000
 
 
-def validate_built_graph(graph: Graph, *, progress: ProgressReport = quiet) -> Report:
+def validate_built_graph(graph: Graph, *, progress: Progress = quiet) -> Report:
     """Validate a graph a build made against kgtool's shapes: pySHACL when small, else DuckDB."""
     from .shacl import validate_graph
 
@@ -491,7 +490,7 @@ def choose_engine(paths: Iterable[str | Path], engine: str = "auto") -> str:
 
 def validate_paths(paths: Iterable[str | Path], shapes_path: str | Path | None = None, *, engine: str = "auto",
                    input_format: str | None = None, collect: bool = False,
-                   progress: ProgressReport = quiet) -> Report:
+                   progress: Progress = quiet) -> Report:
     """Validate files or folders with pySHACL (small inputs) or DuckDB (large ones, folders).
 
     Both give the same Report model (counts, groups; all results and the results graph when
