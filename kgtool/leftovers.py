@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .errors import UsageError
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover (not POSIX: no sweeping)
@@ -45,8 +47,12 @@ def _hold(path: str, fd: int | None = None) -> None:
 
 def mkdtemp(prefix: str, dir: str | Path | None = None) -> str:  # noqa: A002
     """tempfile.mkdtemp, locked while this process lives; sweeps dead ones of ``prefix`` first."""
-    sweep(dir if dir is not None else tempfile.gettempdir(), prefix)
-    path = tempfile.mkdtemp(prefix=prefix + MARK, dir=dir)
+    folder = dir if dir is not None else tempfile.gettempdir()
+    sweep(folder, prefix)
+    try:
+        path = tempfile.mkdtemp(prefix=prefix + MARK, dir=dir)
+    except OSError as e:
+        raise UsageError(f"cannot make a scratch folder in {folder} ({e.strerror or e})") from None
     _hold(path)
     return path
 

@@ -92,3 +92,29 @@ def test_the_next_convert_cleans_what_a_killed_one_left(tmp_path):
     assert r.returncode == 0, r.stderr
     assert not (set(scratch(out)) & left), set(scratch(out)) & left
     assert sorted(p.name for p in out.iterdir()) == ["oc.nt.gz"]
+
+
+def test_a_scratch_folder_that_cannot_be_made_is_one_line(tmp_path):
+    """convert --tmp-dir under a regular file: exit 2, one line naming the folder, nothing written."""
+    csv = tmp_path / "oc.csv"
+    csv.write_text("oci,citing,cited,creation,timespan,journal_sc,author_sc\n"
+                   "oci:1-2,omid:br/061,omid:br/062,2020,P1Y,no,no\n", encoding="utf-8")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "kgtool", "-q", "convert", str(csv), "--out", str(out),
+                        "--tmp-dir", str(blocker / "sub")], capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.splitlines() == [f"kgtool: error: cannot make a scratch folder in {blocker / 'sub'} "
+                                     "(Not a directory)"]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_the_duckdb_validators_scratch_is_swept_like_converts(tmp_path):
+    """Its scratch folder is made through leftovers (so a killed run's is swept by the next)."""
+    from kgtool.validate.sql import _Database
+
+    with _Database(tmp_path) as db:
+        (made,) = list(tmp_path.iterdir())
+        assert made.name.startswith(".kgtool-validate-" + leftovers.MARK) and made == db.tmp
+    assert list(tmp_path.iterdir()) == []

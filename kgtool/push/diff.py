@@ -26,13 +26,13 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
+from .. import leftovers
 from ..errors import InputError, UsageError
 from ..map.iris import parse_iri
 from ..progress import Progress, quiet
@@ -253,7 +253,7 @@ def write_update(rows: Iterator[tuple[bool, bytes]], out: IO[bytes], graph: str 
 @contextmanager
 def workspace(tmp_dir: str | Path | None = None) -> Iterator[Path]:
     """A temporary folder for sorted copies, removed afterwards."""
-    d = Path(tempfile.mkdtemp(prefix="kgtool-diff-", dir=tmp_dir))
+    d = Path(leftovers.mkdtemp(".kgtool-diff-", tmp_dir))  # swept if we are killed
     try:
         yield d
     finally:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
+from .. import leftovers
 from ..errors import InputError, UsageError
 from ..progress import Progress, quiet
 from ..read.rdfload import expand_inputs, iter_quads, rdf_format
@@ -100,7 +100,7 @@ class _Database:
     def __init__(self, tmp_dir: str | Path | None = None, memory_limit: str = MEMORY_LIMIT):
         import duckdb
 
-        self.tmp = Path(tempfile.mkdtemp(prefix=".kgtool-validate-", dir=tmp_dir))
+        self.tmp = Path(leftovers.mkdtemp(".kgtool-validate-", tmp_dir))  # swept if we are killed
         self.con = duckdb.connect(":memory:")  # spills to temp_directory beyond memory_limit
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{self.tmp / 'spill'}'")
