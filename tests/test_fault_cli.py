@@ -83,6 +83,41 @@ def test_a_50_mb_line(tmp_path):
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_last_row_longer_than_a_row_may_be_is_refused_not_dropped(tmp_path, gz):
+    """DuckDB drops a last row longer than its read buffer without a word; convert checks it first."""
+    import gzip
+
+    from kgtool.map.convert_duckdb import MAX_LINE
+
+    rows = OC_CSV.read_bytes().splitlines(keepends=True)
+    for size in (MAX_LINE + 1, 40 * MAX_LINE):  # over the limit; over DuckDB's buffer (16x) too
+        data = b"".join(rows[:3]) + b"x" * size + b"\n"
+        csv = tmp_path / ("long.csv.gz" if gz else "long.csv")
+        csv.write_bytes(gzip.compress(data, 1) if gz else data)
+        one_line_error(run("convert", str(csv), "--from", "oc-csv", "--out", str(tmp_path / "o")),
+                       f"{csv.name}: the last line is longer than {MAX_LINE:,} bytes")
+        assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+    (tmp_path / "ok.csv").write_bytes(b"".join(rows[:3]))  # the same rows without the long one convert
+    assert run("-q", "convert", str(tmp_path / "ok.csv"), "--out", str(tmp_path / "o2")).exit_code == 0
+
+
+def test_last_line_length_of_plain_and_gzip_files(tmp_path):
+    import gzip
+
+    from kgtool.read.dumpfile import last_line_length
+
+    cases = [(b"a\nbb\nccc\n", 3), (b"a\nbb\nccc", 3), (b"", 0), (b"\n", 0), (b"a\n" + b"x" * 50 + b"\n", 11),
+             (b"x" * 50, 11), (b"a\n" + b"x" * 10, 10)]
+    for content, expected in cases:
+        (tmp_path / "f").write_bytes(content)
+        (tmp_path / "f.gz").write_bytes(gzip.compress(content))
+        assert last_line_length(tmp_path / "f", 10) == last_line_length(tmp_path / "f.gz", 10) == expected, content
+    # two gzip members, the first inflating to 64 MB: the last line is the second member's
+    (tmp_path / "m.gz").write_bytes(gzip.compress(b"h\n" + bytes(64 << 20) + b"\n") + gzip.compress(b"zzzzz"))
+    assert last_line_length(tmp_path / "m.gz", 100) == 5
+
 def test_disk_full(tmp_path, tmpfs):
     full = tmpfs("size=16k")
     one_line_error(run("build", str(EXAMPLE), "--out", str(full)), "no space left")

@@ -10,14 +10,17 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import InputError, KgtoolError, UsageError
+from ..read.dumpfile import last_line_length
 
 _BATCH_ROWS = 1 << 13  # rows of lines per Arrow batch: ~8 MB (the writer queues a few)
 _LINE = re.compile(r"\bLine: (\d+)|\bline (\d+)", re.IGNORECASE)
 
 
-#: The longest CSV row read. Said explicitly: with its default, DuckDB 2.0 silently drops a last
-#: row longer than its read buffer (~32 MB) instead of failing.
-MAX_LINE = 8 << 20
+#: The longest CSV row read (an OpenCitations row is well under 1 KB). DuckDB's read buffer is 16
+#: times this, twice (32 MB here; 8 MB rows took 256 MB, the whole default --memory-limit, and
+#: a 5M-citation file ran out of it), and DuckDB 2.0 silently drops a last row longer than that
+#: buffer instead of failing: load_csv checks the last line first.
+MAX_LINE = 1 << 20
 
 class DuckDBEngine:
     stored_order = True  # with preserve_insertion_order, a table is read back as it was written
@@ -45,6 +48,9 @@ class DuckDBEngine:
             f"strict_mode = true, null_padding = false, max_line_size = {MAX_LINE}, "
             f"compression = '{'gzip' if compressed else 'none'}')"
         )
+        if last_line_length(path, MAX_LINE) > MAX_LINE:
+            raise InputError(f"the last line is longer than {MAX_LINE:,} bytes (a CSV row may be at most that)",
+                             source=source)
         try:
             self._ordered(True)  # the file's row order becomes rowid
             self.con.execute(sql)

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,53 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+def last_line_length(path: Path, limit: int) -> int:
+    """Bytes in the last line of a text file (plain or gzip, its content decompressed), not
+    counting the final newline; at most ``limit + 1`` (meaning: longer than ``limit``).
+
+    DuckDB's CSV reader silently drops a last row longer than its read buffer instead of failing
+    (2.0.1), so its callers check the last line first. A plain file costs one read of its tail;
+    a gzip file one streaming decompression (there is no other way to its end)."""
+    want = limit + 2  # the line, its newline and the newline before it
+    with open(path, "rb") as fh:
+        if fh.read(2) == GZIP_MAGIC:
+            fh.seek(0)
+            tail = _gzip_tail(fh, want)
+        else:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - want))
+            tail = fh.read(want)
+    if tail.endswith(b"\n"):
+        tail = tail[:-1]
+    cut = tail.rfind(b"\n")
+    return min(len(tail) - cut - 1, limit + 1)
+
+
+def _gzip_tail(fh: IO[bytes], want: int) -> bytes:
+    """The last ``want`` bytes of a gzip stream's content (every member, as gzip reads them),
+    decompressed in bounded steps (a small chunk can inflate to gigabytes)."""
+    tail = b""
+    d = zlib.decompressobj(wbits=31)
+    try:
+        while chunk := fh.read(_CHUNK):
+            data = chunk
+            while True:
+                out = d.decompress(data, _CHUNK)
+                tail = (tail + out)[-want:]
+                if d.eof:
+                    data, d = d.unused_data, zlib.decompressobj(wbits=31)
+                    if not data:
+                        break
+                    continue
+                data = d.unconsumed_tail
+                if not data and len(out) < _CHUNK:
+                    break
+        tail = (tail + d.flush())[-want:]
+    except zlib.error:
+        pass  # the reader that follows says what is wrong with the file
+    return tail
 
 
 def _is_gzip(path: Path) -> bool:
