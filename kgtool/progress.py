@@ -24,7 +24,10 @@ def _clock(seconds: float) -> str:
 
 
 class ProgressMeter:
-    """Reports counts, rates and (when the total size is known) percent done and ETA."""
+    """Reports counts, rates and (when the total size is known) percent done and ETA.
+
+    Rate and ETA are measured from the first update on: work before it (a query's joins before
+    its first row, say) is not progress, and counting it made the first ETAs hours long."""
 
     def __init__(self, report: Progress, label: str, total_bytes: int | None = None, interval: float = 1.0,
                  unit: str = "records"):
@@ -35,24 +38,29 @@ class ProgressMeter:
         self.interval = interval
         self.start = time.monotonic()
         self._next = self.start + interval
+        self._base: tuple[float, int, int] | None = None  # time, records, position at the first update
 
     def update(self, records: int, triples: int | None = None, position: int | None = None, *,
                force: bool = False) -> None:
         """``records`` (of ``unit``) and ``triples`` so far; ``position`` in the total (bytes)."""
         now = time.monotonic()
+        if self._base is None:
+            self._base = (now, records, position or 0)
         if not force and now < self._next:
             return
         self._next = now + self.interval
-        elapsed = max(now - self.start, 1e-9)
+        t0, r0, p0 = self._base
+        span = now - t0
         parts = [f"{records:,} {self.unit}"]
         if triples is not None:
             parts.append(f"{triples:,} triples")
-        parts.append(f"{records / elapsed:,.0f} {self.unit}/s")
+        if span > 0 and records > r0:
+            parts.append(f"{(records - r0) / span:,.0f} {self.unit}/s")
         if self.total and position:
             frac = min(position / self.total, 1.0)
             parts.append(f"{frac:.0%}")
-            if 0 < frac < 1:
-                parts.append(f"ETA {_clock(elapsed * (1 - frac) / frac)}")
+            if 0 < frac < 1 and span > 0 and position > p0:
+                parts.append(f"ETA {_clock((self.total - position) * span / (position - p0))}")
         self.report(f"{self.label}: " + ", ".join(parts))
 
     def elapsed(self) -> float:
