@@ -366,3 +366,34 @@ def test_join_reads_gzip_and_stdin(tmp_path):
 
 def _sha(path: Path) -> bytes:
     return hashlib.sha256(path.read_bytes()).hexdigest().encode()
+
+
+def test_a_long_statement_shows_how_far_duckdb_is(tmp_path, monkeypatch):
+    """While one DuckDB statement runs (the joins before the first line), progress lines say how
+    far it is; a quiet run starts no watcher. WATCH is shortened so that 20k citations suffice."""
+    from kgtool.map import convert_duckdb
+
+    csv = tmp_path / "oc.csv"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_oc_csv.py"), "20000", str(csv)], check=True,
+                   capture_output=True)
+    monkeypatch.setattr(convert_duckdb, "WATCH", 0.005)
+    lines: list[str] = []
+    convert_dump(csv, out_dir=tmp_path / "a", progress=lines.append)
+    working = [ln for ln in lines if ln.startswith("working: the current DuckDB statement is ")]
+    assert working and all(ln.endswith("% done") for ln in working), lines
+    import threading
+    from types import SimpleNamespace
+
+    started = []
+
+    class Recorded(threading.Thread):
+        def start(self) -> None:
+            started.append(self.name)
+            super().start()
+
+    monkeypatch.setattr(convert_duckdb, "threading", SimpleNamespace(Thread=Recorded, Event=threading.Event))
+    convert_dump(csv, out_dir=tmp_path / "b")  # quiet: no watcher thread at all
+    assert started == []
+    convert_dump(csv, out_dir=tmp_path / "c", progress=lambda _: None)
+    assert started and set(started) == {"kgtool-duckdb-progress"}
+    assert (tmp_path / "a" / "oc.nt").read_bytes() == (tmp_path / "b" / "oc.nt").read_bytes()

@@ -152,11 +152,11 @@ def available_cpus() -> int:
 
 
 def open_engine(engine: str, *, scratch: Path, memory_limit: str | None, threads: int | None,
-                spark_master: str | None) -> SqlEngine:
+                spark_master: str | None, progress: Progress = quiet) -> SqlEngine:
     if engine == "duckdb":
         from .convert_duckdb import DuckDBEngine
 
-        return DuckDBEngine(scratch, memory_limit or DEFAULT_MEMORY_LIMIT, threads)
+        return DuckDBEngine(scratch, memory_limit or DEFAULT_MEMORY_LIMIT, threads, progress)
     if engine == "spark":
         from .convert_spark import SparkEngine
 
@@ -202,7 +202,7 @@ def convert_dump(
         scratch = Path(leftovers.mkdtemp(".kgtool-convert-", tmp_dir))  # swept if we are killed
         stack.callback(shutil.rmtree, scratch, True)
         eng = open_engine(engine, scratch=scratch, memory_limit=memory_limit, threads=threads,
-                          spark_master=spark_master)
+                          spark_master=spark_master, progress=progress)
         stack.callback(eng.close)
         job = _Job(eng, name, source, base, progress)
         if fmt.name == "oc-csv":

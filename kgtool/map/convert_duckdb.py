@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from ..errors import InputError, KgtoolError, UsageError
+from ..progress import Progress, quiet
 from ..read.dumpfile import last_line_length
 
 _BATCH_ROWS = 1 << 13  # rows of lines per Arrow batch: ~8 MB (the writer queues a few)
@@ -21,11 +24,13 @@ _LINE = re.compile(r"\bLine: (\d+)|\bline (\d+)", re.IGNORECASE)
 #: a 5M-citation file ran out of it), and DuckDB 2.0 silently drops a last row longer than that
 #: buffer instead of failing: load_csv checks the last line first.
 MAX_LINE = 1 << 20
+WATCH = 5.0  # seconds between progress lines while one long statement runs
 
 class DuckDBEngine:
     stored_order = True  # with preserve_insertion_order, a table is read back as it was written
 
-    def __init__(self, scratch: Path, memory_limit: str, threads: int | None):
+    def __init__(self, scratch: Path, memory_limit: str, threads: int | None, progress: Progress = quiet):
+        self.progress = progress
         # A database file in the scratch folder: tables leave memory when the buffer pool is full.
         self.con = duckdb.connect(str(scratch / "convert.duckdb"))
         try:
@@ -33,7 +38,9 @@ class DuckDBEngine:
             self.con.execute(f"SET temp_directory = '{_quote(str(scratch))}'")
             if threads:
                 self.con.execute(f"SET threads = {int(threads)}")
-            self.con.execute("SET enable_progress_bar = false")
+            # Progress is tracked (for query_progress) but never printed by DuckDB itself.
+            self.con.execute("SET enable_progress_bar = true")
+            self.con.execute("SET enable_progress_bar_print = false")
             # Order comes from ORDER BY where it matters (ordered=True); elsewhere DuckDB may spill freely.
             self.con.execute("SET preserve_insertion_order = false")
         except duckdb.Error as e:
@@ -107,9 +114,14 @@ class DuckDBEngine:
         order of an ORDER BY, else of the table's storage)."""
         self._ordered(True)
         try:
-            reader = self.con.sql(sql).to_arrow_reader(_BATCH_ROWS)
+            with self._watched():  # the joins and sorts run before the first batch comes
+                reader = self.con.sql(sql).to_arrow_reader(_BATCH_ROWS)
+                first = next(iter(reader), None)
         except duckdb.OutOfMemoryException as e:
             raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
+        if first is None:
+            return
+        yield _concat(first.column(0))
         for batch in reader:
             yield _concat(batch.column(0))
 
@@ -140,9 +152,32 @@ class DuckDBEngine:
     def close(self) -> None:
         self.con.close()
 
+    @contextmanager
+    def _watched(self) -> Iterator[None]:
+        """While a statement runs for more than WATCH seconds, report how far DuckDB says it is."""
+        if self.progress is quiet:
+            yield
+            return
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(WATCH):
+                done = self.con.query_progress()
+                if done >= 0:
+                    self.progress(f"working: the current DuckDB statement is {done:.0f}% done")
+
+        thread = threading.Thread(target=watch, name="kgtool-duckdb-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
     def _run(self, sql: str) -> duckdb.DuckDBPyConnection:
         try:
-            return self.con.execute(sql)
+            with self._watched():
+                return self.con.execute(sql)
         except duckdb.OutOfMemoryException as e:
             raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
         except duckdb.IOException as e:
