@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="also check the streaming validator against pySHACL on a planted graph of N citations")
     ap.add_argument("--pyshacl-cache", type=Path, default=None,
                     help="keep pySHACL's differential results in this JSON file and reuse them when present")
+    ap.add_argument("--compare-with", type=Path, default=None, metavar="DIR",
+                    help="also run validate with the kgtool of this checkout (e.g. `git archive` of an older "
+                         "commit), in the same rounds")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     a = ap.parse_args(argv)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -227,18 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             r = measure([sys.executable, "-c", NAIVE, str(csv), str(DATA / f"naive-{n}.nt")], env=env)
             rows.append({"size": n, "step": "convert", "tool": "naive rdflib", "triples": triples, **r})
         if not a.no_validate:
-            mine, writer = [], []
-            for _ in range(a.repeat):
-                warm(out)
-                mine.append(measure([*KGTOOL, "-q", "validate", str(out), "--engine", "duckdb"], env=env))
-                warm(nt)
-                writer.append(measure([sys.executable, "-c", WRITER, str(nt), str(DATA / f"writer-{n}.nt")], env=env))
-                if a.repeat > 1:
-                    print(f"  {n:,}: validate {mine[-1]['wall']:.1f} s ({mine[-1]['cpu']:.1f} s CPU, "
-                          f"{mine[-1]['rss_mb']:.0f} MB), writer {writer[-1]['wall']:.1f} s "
-                          f"({writer[-1]['cpu']:.1f} s CPU), load {mine[-1]['load']:.1f}", flush=True)
-            rows.append({"size": n, "step": "validate", "tool": "kgtool", "triples": triples, **_median(mine)})
-            rows.append({"size": n, "step": "validate", "tool": "plain writer", "triples": triples, **_median(writer)})
+            rows.extend(_validate_rounds(a, n, out, nt, triples, env))
             if n <= a.pyshacl_max:
                 warm(nt)
                 r = measure([*KGTOOL, "-q", "validate", str(nt), "--engine", "pyshacl"], env=env)
@@ -258,6 +250,34 @@ def main(argv: list[str] | None = None) -> int:
         a.json.write_text(json.dumps({"rows": [{k: v for k, v in r.items() if k not in ("stdout", "stderr")}
                                                for r in rows], "differential": diff}, indent=2))
     return 0
+
+
+def _validate_rounds(a: argparse.Namespace, n: int, out: Path, nt: Path, triples: int, env: dict) -> list[dict]:
+    """Rows of the medians of ``a.repeat`` alternating rounds: validate, the plain writer (and
+    validate with the ``--compare-with`` checkout)."""
+    validate = [*KGTOOL, "-q", "validate", str(out), "--engine", "duckdb"]
+    mine: list[dict] = []
+    writer: list[dict] = []
+    other: list[dict] = []
+    for _ in range(a.repeat):
+        if a.compare_with:
+            warm(out)
+            other.append(measure(validate, env={**os.environ, "PYTHONPATH": str(a.compare_with)}, cwd=a.compare_with))
+        warm(out)
+        mine.append(measure(validate, env=env))
+        warm(nt)
+        writer.append(measure([sys.executable, "-c", WRITER, str(nt), str(DATA / f"writer-{n}.nt")], env=env))
+        if a.repeat > 1:
+            print(f"  {n:,}: validate {mine[-1]['wall']:.1f} s ({mine[-1]['cpu']:.1f} s CPU, "
+                  f"{mine[-1]['rss_mb']:.0f} MB), writer {writer[-1]['wall']:.1f} s "
+                  f"({writer[-1]['cpu']:.1f} s CPU), load {mine[-1]['load']:.1f}"
+                  + (f"; compared {other[-1]['wall']:.1f} s ({other[-1]['cpu']:.1f} s CPU)" if other else ""),
+                  flush=True)
+    rows = [{"size": n, "step": "validate", "tool": "kgtool", "triples": triples, **_median(mine)},
+            {"size": n, "step": "validate", "tool": "plain writer", "triples": triples, **_median(writer)}]
+    if other:
+        rows.append({"size": n, "step": "validate", "tool": "compared", "triples": triples, **_median(other)})
+    return rows
 
 
 def _median(runs: list[dict]) -> dict:

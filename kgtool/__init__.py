@@ -18,11 +18,31 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from .errors import InputError, KgtoolError, ValidationFailed  # noqa: E402
-from .map.convert import ConvertResult, convert_dump  # noqa: E402
-from .pipeline import BuildResult, build_graph, build_hub_pages, graph_from_bundles  # noqa: E402
-from .read.sources.hub import parse_hub_page, read_hub_page  # noqa: E402
-from .validate.sql import validate_paths  # noqa: E402
+
+# The API is imported on first use: the CLI's start-up (every command) does not pay for the
+# converters and the pipeline it does not run.
+_LAZY = {
+    "ConvertResult": ".map.convert", "convert_dump": ".map.convert", "BuildResult": ".pipeline",
+    "build_graph": ".pipeline", "build_hub_pages": ".pipeline", "graph_from_bundles": ".pipeline",
+    "parse_hub_page": ".read.sources.hub", "read_hub_page": ".read.sources.hub", "validate_paths": ".validate.sql",
+}
+if TYPE_CHECKING:
+    from .map.convert import ConvertResult, convert_dump
+    from .pipeline import BuildResult, build_graph, build_hub_pages, graph_from_bundles
+    from .read.sources.hub import parse_hub_page, read_hub_page
+    from .validate.sql import validate_paths
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BuildResult",

@@ -98,10 +98,14 @@ class _Shape:
 
     def value_rule(self, component: str, bad: str, *, text: bool = False) -> None:
         """A result for each value node v (an id) for which ``bad`` is true; with ``text``,
-        ``bad`` is on x, the node's N-Triples text, and is computed once per distinct value."""
+        ``bad`` is on x, the node's N-Triples text (d its datatype, l its lexical form), and
+        is computed once per distinct value."""
         if text:
-            bad = (f"V.v IN (SELECT D.v FROM (SELECT DISTINCT v FROM {self.values}) D JOIN "
-                   f"(SELECT id, term AS x FROM terms) T ON T.id = D.v WHERE {bad})")
+            # a table of the values' texts, shared by the rules on these values (in one query,
+            # DuckDB would push ``bad`` below the join, onto every term)
+            texts = self.compiler._table(f"SELECT D.v, T.term AS x FROM (SELECT DISTINCT v FROM {self.values}) D "
+                                         "JOIN terms T ON T.id = D.v")
+            bad = f"V.v IN (SELECT v FROM (SELECT v, x, dt(x) AS d, lex(x) AS l FROM {texts}) WHERE {bad})"
         self.add(component, f"SELECT V.f AS f, V.v AS v FROM {self.values} V WHERE {bad}")
 
 
@@ -111,7 +115,7 @@ class ShapeCompiler:
     def __init__(self, shapes: Graph):
         self.g = shapes
         self.out = Compiled()
-        self._tables = 0
+        self._made: dict[str, str] = {}  # SQL -> the temporary table holding its rows
         self._path_cache: dict[Any, tuple[str, bool]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
@@ -132,9 +136,11 @@ class ShapeCompiler:
             return f"<{iri}>"
 
     def _table(self, sql: str) -> str:
-        self._tables += 1
-        name = f"kg_tmp_{self._tables}"
-        self.out.setup.append(f"CREATE TEMP TABLE {name} AS {sql}")
+        """A temporary table of what ``sql`` selects, made once for all the shapes that need it."""
+        name = self._made.get(sql)
+        if name is None:
+            name = self._made[sql] = f"kg_tmp_{len(self._made) + 1}"
+            self.out.setup.append(f"CREATE TEMP TABLE {name} AS {sql}")
         return name
 
     def _list(self, shape: Any, node: Any) -> list:
@@ -231,14 +237,14 @@ class ShapeCompiler:
             parts.append(self.instances_sql(classes))
         nodes = list(self.g.objects(shape, SH.targetNode))
         if nodes:
-            parts.append("SELECT * FROM (VALUES " + ", ".join(f"({ref(n)})" for n in nodes) + ") v(n)")
+            parts.append("SELECT DISTINCT n FROM (VALUES " + ", ".join(f"({ref(n)})" for n in nodes) + ") v(n)")
         for p in self.g.objects(shape, SH.targetSubjectsOf):
             parts.append(f"SELECT DISTINCT s AS n FROM t WHERE p = {ref(p)}")
         for p in self.g.objects(shape, SH.targetObjectsOf):
             parts.append(f"SELECT DISTINCT o AS n FROM t WHERE p = {ref(p)}")
         if not parts:
             return None
-        return " UNION ".join(f"({p})" for p in parts)
+        return parts[0] if len(parts) == 1 else " UNION ".join(f"({p})" for p in parts)  # each part is distinct
 
     def shapes(self) -> list[Any]:
         """Shapes with targets, in a stable order."""
@@ -258,7 +264,7 @@ class ShapeCompiler:
             focus = self.focus_sql(shape)
             if focus is None:
                 continue
-            table = self._table(f"SELECT DISTINCT n FROM ({focus})")
+            table = self._table(focus)
             self.out.queries.extend(self.shape_queries(shape, table, top=True))
         return self.out
 
@@ -303,7 +309,7 @@ class ShapeCompiler:
         """sh:class, sh:datatype, sh:nodeKind, sh:in, sh:hasValue."""
         g, shape = self.g, c.shape
         for cls in g.objects(shape, SH["class"]):
-            c.value_rule("Class", f"v NOT IN ({self.instances_sql([cls])})")
+            c.value_rule("Class", f"v NOT IN (SELECT n FROM {self._table(self.instances_sql([cls]))})")
         for dtype in g.objects(shape, SH.datatype):
             if not isinstance(dtype, URIRef):
                 raise self.refuse(shape, "a non-IRI sh:datatype")
@@ -328,15 +334,22 @@ class ShapeCompiler:
                               f"(SELECT 1 FROM {c.values} V WHERE V.f = F.n AND V.v = {ref(value)})", value=False)
 
     def _count_rules(self, c: _Shape) -> None:
-        """sh:minCount, sh:maxCount."""
+        """sh:minCount, sh:maxCount: the values of each focus node counted once for all."""
+        bounds = []
         for param, comp in ((SH.minCount, "MinCount"), (SH.maxCount, "MaxCount")):
             for bound in self.g.objects(c.shape, param):
                 if c.path is None:
                     raise self.refuse(c.shape, f"sh:{comp[0].lower()}{comp[1:]} on a node shape")
-                n = self._int(c.shape, bound)
                 op = "<" if comp == "MinCount" else ">"
-                c.add(comp, f"SELECT F.n AS f FROM {c.focus} F LEFT JOIN {c.values} V ON V.f = F.n "
-                            f"GROUP BY F.n HAVING count(V.v) {op} {n}", value=False)
+                bounds.append((self.constraint(c.shape, comp), f"n {op} {self._int(c.shape, bound)}"))
+        if bounds:
+            counted = f"SELECT f, count(*) AS n FROM {c.values} GROUP BY f"
+            if any(not bad.startswith("n > ") for _, bad in bounds):  # may hold for focus nodes without values
+                counted = (f"SELECT F.n AS f, coalesce(C.n, 0) AS n FROM {c.focus} F "
+                           f"LEFT JOIN ({counted}) C ON C.f = F.n")
+            ks = ", ".join(f"CASE WHEN {bad} THEN {k} END" for k, bad in bounds)
+            c.out.append(f"SELECT f AS focus, NULL AS value, NULL AS path, k FROM (SELECT f, unnest([{ks}]) AS k "
+                         f"FROM ({counted}) WHERE {' OR '.join(bad for _, bad in bounds)}) WHERE k IS NOT NULL")
 
     def _literal_rules(self, c: _Shape) -> None:
         """Ranges, lengths, patterns and language tags: rules on the values' text."""
@@ -347,8 +360,7 @@ class ShapeCompiler:
                 if not isinstance(bound, Literal):
                     raise self.refuse(shape, f"a non-literal sh:{comp}")
                 cmp = compare_const(op, bound, lambda what: self.refuse(shape, what), self._short)
-                c.add(comp, f"SELECT f, v FROM (SELECT V.f AS f, V.v AS v, dt(T.term) AS d, lex(T.term) AS l "
-                            f"FROM {c.values} V JOIN terms T ON T.id = V.v) WHERE NOT coalesce({cmp}, false)")
+                c.value_rule(comp, f"NOT coalesce({cmp}, false)", text=True)
         for param, comp, op in ((SH.minLength, "MinLength", "<"), (SH.maxLength, "MaxLength", ">")):
             for bound in g.objects(shape, param):
                 c.value_rule(comp, f"is_bnode(x) OR length(str(x)) {op} {self._int(shape, bound)}", text=True)

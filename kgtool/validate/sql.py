@@ -130,16 +130,17 @@ def _lines_sql(path: Path) -> str:
     """SQL: the lines of a text file (gzip or not) as a column ``line``."""
     return (f"read_csv({_sql_str(str(path))}, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='', "
             f"header=false, auto_detect=false, compression='{'gzip' if _is_gzip(path) else 'none'}', "
-            "max_line_size=8388608, strict_mode=false)")
+            "max_line_size=8388608, buffer_size=16777216, strict_mode=false)")  # (a larger buffer is slower)
 
 
 def _split_simple(path: Path) -> str:
     """SQL (s, p, o): the lines split at single spaces (S, P, the rest up to a final " ."); s
-    NULL where a line does not end in " ." (comment and empty lines skipped). Splitting at
-    every space and joining the middle again is exact, and about 4x faster than strpos and
-    substrings (which count characters)."""
+    NULL where a line does not end in " ." or S is not an IRI or blank node or P not an IRI
+    (comment and empty lines skipped). Splitting at every space and joining the middle again
+    is exact, and about 4x faster than strpos and substrings (which count characters)."""
     return (
-        "SELECT CASE WHEN len(l) >= 4 AND l[-1] = '.' THEN l[1] END AS s, l[2] AS p, "
+        "SELECT CASE WHEN len(l) >= 4 AND l[-1] = '.' AND l[1][1] IN ('<', '_') AND l[2][1] = '<' "
+        "THEN l[1] END AS s, l[2] AS p, "
         "CASE WHEN len(l) = 4 THEN l[3] ELSE array_to_string(l[3:-2], ' ') END AS o "
         f"FROM (SELECT string_split(line, ' ') AS l FROM {_lines_sql(path)} "
         "WHERE line IS NOT NULL AND line <> '' AND line[1] <> '#')"
@@ -153,18 +154,21 @@ def _split_regex(path: Path) -> str:
 
 
 def _collect_terms(db: _Database, split: str) -> int:
-    """Add the distinct terms of ``split`` to table ``seen`` (term, pos: 0 subject, 1
-    predicate, 2 object); the number of lines not split (s NULL or '')."""
+    """The distinct terms of ``split`` in table ``seen_new`` (id, term); the number of lines
+    not split (a NULL or '' term)."""
     con = db.con
-    con.execute(f"CREATE TEMP TABLE seen_new AS SELECT DISTINCT unnest([s, p, o]) AS term, "
-                f"unnest([0, 1, 2]) AS pos FROM ({split})")
-    bad = _count(db, "SELECT count(*) FROM seen_new WHERE pos = 0 AND coalesce(term, '') = ''")
-    return int(bad)
+    con.execute(f"CREATE TEMP TABLE seen_new AS SELECT hash(term) AS id, term FROM "
+                f"(SELECT DISTINCT unnest([s, p, o]) AS term FROM ({split}))")
+    return _count(db, "SELECT count(*) FROM seen_new WHERE coalesce(term, '') = ''")
 
 
-def _simple_terms(db: _Database, path: Path) -> str | None:
+def _keep_terms(db: _Database, file_no: int) -> None:
+    db.con.execute(f"ALTER TABLE seen_new RENAME TO seen_{file_no}")
+
+
+def _simple_terms(db: _Database, path: Path, file_no: int) -> str | None:
     """If every line of ``path`` is a simple "S P O ." triple (see SIMPLE_IRI), its terms go to
-    ``seen`` and the SQL that splits its lines is returned; else None, nothing added."""
+    table ``seen_<file_no>`` and the SQL that splits its lines is returned; else None."""
     import duckdb
 
     iri, bnode, lit = (_sql_str(x) for x in (SIMPLE_IRI, SIMPLE_BNODE, SIMPLE_LITERAL))
@@ -172,20 +176,20 @@ def _simple_terms(db: _Database, path: Path) -> str | None:
     try:
         bad = _collect_terms(db, _split_simple(path))
         if not bad:
-            bad = _count(db, "SELECT count(*) FROM seen_new WHERE NOT CASE WHEN pos = 1 OR term[1] = '<' THEN "
-                f"regexp_full_match(term, {iri}) WHEN term[1] = '_' THEN pos <> 1 AND regexp_full_match(term, {bnode}) "
-                f"ELSE pos = 2 AND regexp_full_match(term, {lit}) END")
+            bad = _count(db, "SELECT count(*) FROM seen_new WHERE NOT CASE term[1] "
+                         f"WHEN '<' THEN regexp_full_match(term, {iri}) WHEN '_' THEN regexp_full_match(term, {bnode}) "
+                         f"ELSE regexp_full_match(term, {lit}) END")  # positions: see _split_simple
     except duckdb.Error:
         bad = 1  # unreadable (not UTF-8, a line too long): the strict reader says where
     if not bad:
-        con.execute("INSERT INTO seen SELECT term FROM seen_new")
+        _keep_terms(db, file_no)
     con.execute("DROP TABLE IF EXISTS seen_new")
     return None if bad else _split_simple(path)
 
 
-def _regex_terms(db: _Database, path: Path, name: str) -> str:
-    """Add the terms of an N-Triples/N-Quads file to ``seen``, splitting lines with the full
-    line regex; a line it does not match is an InputError naming it. The splitting SQL."""
+def _regex_terms(db: _Database, path: Path, name: str, file_no: int) -> str:
+    """Put the terms of an N-Triples/N-Quads file in ``seen_<file_no>``, splitting lines with
+    the full line regex; a line it does not match is an InputError naming it. The splitting SQL."""
     import duckdb
 
     try:
@@ -194,8 +198,7 @@ def _regex_terms(db: _Database, path: Path, name: str) -> str:
         raise InputError(f"cannot read ({' '.join(str(e).split())[:200]})", source=name) from None
     if bad:
         raise _bad_line(path, name)
-    db.con.execute("INSERT INTO seen SELECT term FROM seen_new")
-    db.con.execute("DROP TABLE seen_new")
+    _keep_terms(db, file_no)
     return _split_regex(path)
 
 
@@ -231,17 +234,36 @@ def _parsed_copy(db: _Database, path: Path, file_no: int, input_format: str | No
 
 def _file_terms(db: _Database, path: Path, name: str, file_no: int, checked: bool,
                 input_format: str | None = None) -> str:
-    """Add the terms of an N-Triples/N-Quads file to ``seen``; the SQL that splits its lines.
+    """Put the terms of an N-Triples/N-Quads file in ``seen_<file_no>``; the SQL that splits its lines.
     Unless ``checked`` (kgtool's own output), a file not all of simple lines is read by the
     strict reader (bad escapes, relative or invalid IRIs: one line naming file, line and
     column) and written again as N-Triples, which has every term in its one written form."""
-    split = _simple_terms(db, path)
+    split = _simple_terms(db, path, file_no)
     if split is None:
         if not checked:
             path = _parsed_copy(db, path, file_no, input_format)
-            split = _simple_terms(db, path)
-        split = split or _regex_terms(db, path, name)
+            split = _simple_terms(db, path, file_no)
+        split = split or _regex_terms(db, path, name, file_no)
     return split
+
+
+def _merge_terms(db: _Database, files: int, constants: Iterable[str]) -> None:
+    """Table ``terms`` (id, term): the distinct terms of the files' tables ``seen_<i>``, and
+    the constants."""
+    con = db.con
+    if files == 1:
+        con.execute("ALTER TABLE seen_0 RENAME TO terms")
+    else:
+        union = " UNION ALL ".join(["SELECT NULL::UBIGINT AS id, NULL::VARCHAR AS term WHERE false"]
+                                   + [f"SELECT id, term FROM seen_{i}" for i in range(files)])
+        con.execute(f"CREATE TEMP TABLE terms AS SELECT DISTINCT id, term FROM ({union})")
+        for i in range(files):
+            con.execute(f"DROP TABLE seen_{i}")
+    wanted = sorted(set(constants))
+    have = {row[0] for row in con.execute("SELECT term FROM terms WHERE term IN (SELECT unnest($1::VARCHAR[]))",
+                                          [wanted]).fetchall()}
+    con.execute("INSERT INTO terms SELECT hash(term), term FROM (SELECT unnest($1::VARCHAR[]) AS term)",
+                [[c for c in wanted if c not in have]])
 
 
 def load_triples(db: _Database, files: list[Path], input_format: str | None, progress: Progress,
@@ -253,7 +275,6 @@ def load_triples(db: _Database, files: list[Path], input_format: str | None, pro
     files of one validation (as across the parts of a split export), except in syntaxes
     pyoxigraph parses: it gives each file its own."""
     con = db.con
-    con.execute("CREATE TEMP TABLE seen (term VARCHAR)")
     splits = []
     for i, f in enumerate(files):
         if rdf_format(f, input_format) in ("nt", "nquads"):
@@ -261,9 +282,7 @@ def load_triples(db: _Database, files: list[Path], input_format: str | None, pro
         else:
             splits.append(_file_terms(db, _parsed_copy(db, f, i, input_format), str(f), i, True))
         progress(f"validating: read {f.name}")
-    con.execute("CREATE TABLE terms AS SELECT hash(term) AS id, term FROM "
-                "(SELECT term FROM seen UNION SELECT unnest($1::VARCHAR[]) AS term)", [sorted(set(constants))])
-    con.execute("DROP TABLE seen")
+    _merge_terms(db, len(files), constants)
     if _count(db, "SELECT count(*) - count(DISTINCT id) FROM terms"):
         raise UsageError("the DuckDB validator cannot tell two of these terms apart (same 64-bit hash); "
                          "validate with --engine pyshacl instead")
