@@ -292,3 +292,39 @@ def test_one_term_one_id_whatever_its_escapes(tmp_path):
         ref = validate_graph(Graph().parse(path, format="nt"), shapes)
         assert sorted((r.component, r.value) for r in mine.results) == [("Disjoint", '"x"')]
         assert sorted((r.component, r.value) for r in ref.results) == [("Disjoint", '"x"')]
+
+
+LONG_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<http://ex.org/S> a sh:NodeShape ; sh:targetSubjectsOf <http://ex.org/p> ;
+  sh:property [ sh:path <http://ex.org/p> ; sh:datatype xsd:integer ] ."""
+
+
+def _triple(s: str, value: str) -> str:
+    return f'<http://ex.org/{s}> <http://ex.org/p> "{value}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+
+
+@pytest.mark.parametrize("where", ["last", "last-gz", "middle", "middle-short"])
+def test_a_line_longer_than_the_engine_reads_is_refused_never_dropped(tmp_path, monkeypatch, where):
+    """DuckDB drops a last line longer than its read buffer without a word: that would be a silent
+    pass (the long line below breaks sh:datatype). The engine refuses it, naming file (and line)."""
+    from kgtool.errors import InputError
+    from kgtool.validate import sql
+
+    monkeypatch.setattr(sql, "MAX_LINE", 4096)  # the same code path as 8 MB, with small files
+    # over the limit and over DuckDB's buffer (2 x the limit); or over the limit only
+    long = _triple("b", "x" * (6000 if where == "middle-short" else 50_000))
+    text = _triple("a", "1") + long + (_triple("c", "2") if where.startswith("middle") else "")
+    path = tmp_path / ("g.nt.gz" if where == "last-gz" else "g.nt")
+    path.write_bytes(gzip.compress(text.encode()) if where == "last-gz" else text.encode())
+    shapes = Graph().parse(data=LONG_SHAPES, format="turtle")
+    with pytest.raises(InputError) as e:
+        validate_files([path], shapes)
+    assert str(path) in str(e.value) and "the longest line the DuckDB engine reads" in str(e.value)
+    assert ("the last line is longer than 4,096 bytes" in str(e.value)) == where.startswith("last")
+    if where.startswith("middle"):
+        assert "a line longer than 4,096 bytes" in str(e.value)
+    if where == "middle-short":
+        assert f"{path}:2:" in str(e.value)  # DuckDB names the line
+    ok = tmp_path / "ok.nt"
+    ok.write_text(_triple("a", "1") + _triple("b", "x" * 3000))  # under the limit: read, and not conforming
+    assert not validate_files([ok], shapes).conforms

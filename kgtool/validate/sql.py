@@ -25,6 +25,7 @@ from rdflib.namespace import RDF, SH
 from .. import leftovers
 from ..errors import InputError, UsageError
 from ..progress import Progress, quiet
+from ..read.dumpfile import last_line_length
 from ..read.rdfload import expand_inputs, iter_quads, rdf_format
 from .shacl import (
     EXAMPLES_PER_GROUP,
@@ -60,6 +61,9 @@ SIMPLE_LITERAL = (r'''"(?:[^"\\\x00-\x1f\x7f]|\\[tbnrf"\\]|\\u00(?:0[0-7]|0B|0E|
                   rf"(?:@[A-Za-z]{{2,3}}(?:-(?:[A-Za-z]{{2}}|[0-9]{{3}}))?|\^\^{SIMPLE_IRI})?")
 #: DuckDB's memory limit: with the Python process this keeps the peak under 1 GB.
 MEMORY_LIMIT = "600MB"
+MAX_LINE = 8 << 20  # the longest line read (DuckDB's max_line_size; its read buffer is twice that)
+_TOO_LONG = "the longest line the DuckDB engine reads"
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 
 def term_from_nt(text: str) -> Any:
@@ -130,7 +134,23 @@ def _lines_sql(path: Path) -> str:
     """SQL: the lines of a text file (gzip or not) as a column ``line``."""
     return (f"read_csv({_sql_str(str(path))}, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='', "
             f"header=false, auto_detect=false, compression='{'gzip' if _is_gzip(path) else 'none'}', "
-            "max_line_size=8388608, buffer_size=16777216, strict_mode=false)")  # (a larger buffer is slower)
+            f"max_line_size={MAX_LINE}, buffer_size={2 * MAX_LINE}, strict_mode=false)")  # (a larger buffer is slower)
+
+
+def _raise_if_too_long(db: _Database, error: Exception, path: Path, name: str) -> None:
+    """A DuckDB error saying a line is over MAX_LINE, as one line naming it."""
+    # (a line longer than the read buffer, 2 x MAX_LINE, gives the parallel reader's "full read" error)
+    if "Maximum line size" in str(error) or "does not support a full read" in str(error):
+        m = _CSV_LINE.search(str(error))
+        line = int(m.group(1)) if m and path.parent != db.tmp else None  # (a scratch copy's lines differ)
+        raise InputError(f"a line longer than {MAX_LINE:,} bytes, {_TOO_LONG}", source=name, line=line) from None
+
+
+def _check_last_line(path: Path, name: str) -> None:
+    """Refuse a last line longer than MAX_LINE: DuckDB 2.0.1 drops a last line longer than its
+    read buffer without a word, which would be a silent pass."""
+    if last_line_length(path, MAX_LINE) > MAX_LINE:
+        raise InputError(f"the last line is longer than {MAX_LINE:,} bytes, {_TOO_LONG}", source=name)
 
 
 def _split_simple(path: Path) -> str:
@@ -166,7 +186,7 @@ def _keep_terms(db: _Database, file_no: int) -> None:
     db.con.execute(f"ALTER TABLE seen_new RENAME TO seen_{file_no}")
 
 
-def _simple_terms(db: _Database, path: Path, file_no: int) -> str | None:
+def _simple_terms(db: _Database, path: Path, name: str, file_no: int) -> str | None:
     """If every line of ``path`` is a simple "S P O ." triple (see SIMPLE_IRI), its terms go to
     table ``seen_<file_no>`` and the SQL that splits its lines is returned; else None."""
     import duckdb
@@ -179,8 +199,9 @@ def _simple_terms(db: _Database, path: Path, file_no: int) -> str | None:
             bad = _count(db, "SELECT count(*) FROM seen_new WHERE NOT CASE term[1] "
                          f"WHEN '<' THEN regexp_full_match(term, {iri}) WHEN '_' THEN regexp_full_match(term, {bnode}) "
                          f"ELSE regexp_full_match(term, {lit}) END")  # positions: see _split_simple
-    except duckdb.Error:
-        bad = 1  # unreadable (not UTF-8, a line too long): the strict reader says where
+    except duckdb.Error as e:
+        _raise_if_too_long(db, e, path, name)
+        bad = 1  # unreadable (not UTF-8): the strict reader says where
     if not bad:
         _keep_terms(db, file_no)
     con.execute("DROP TABLE IF EXISTS seen_new")
@@ -195,6 +216,7 @@ def _regex_terms(db: _Database, path: Path, name: str, file_no: int) -> str:
     try:
         bad = _collect_terms(db, _split_regex(path))
     except duckdb.Error as e:
+        _raise_if_too_long(db, e, path, name)
         raise InputError(f"cannot read ({' '.join(str(e).split())[:200]})", source=name) from None
     if bad:
         raise _bad_line(path, name)
@@ -238,11 +260,13 @@ def _file_terms(db: _Database, path: Path, name: str, file_no: int, checked: boo
     Unless ``checked`` (kgtool's own output), a file not all of simple lines is read by the
     strict reader (bad escapes, relative or invalid IRIs: one line naming file, line and
     column) and written again as N-Triples, which has every term in its one written form."""
-    split = _simple_terms(db, path, file_no)
+    _check_last_line(path, name)
+    split = _simple_terms(db, path, name, file_no)
     if split is None:
         if not checked:
             path = _parsed_copy(db, path, file_no, input_format)
-            split = _simple_terms(db, path, file_no)
+            _check_last_line(path, name)
+            split = _simple_terms(db, path, name, file_no)
         split = split or _regex_terms(db, path, name, file_no)
     return split
 
