@@ -36,6 +36,7 @@ from .. import leftovers
 from ..errors import InputError, UsageError
 from ..map.iris import parse_iri
 from ..progress import Progress, quiet
+from ..read.dumpfile import is_gzip
 
 FORMATS = ("patch", "update")
 DEFAULT_CHUNK = 10_000
@@ -58,11 +59,6 @@ def _tool(name: str) -> str:
     if not found:
         raise UsageError(f"kgtool diff needs the '{name}' program (GNU coreutils) on PATH")
     return found
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
 
 
 def _rdf_parser(name: str, explicit: str | None) -> str:
@@ -112,7 +108,7 @@ def _write_parsed(path: Path, name: str, parser: str, dest: Path) -> None:
 
     from ..read.rdfload import oxigraph_format
 
-    opener = gzip.open if _is_gzip(path) else open
+    opener = gzip.open if is_gzip(path) else open
     try:
         with opener(path, "rb") as fh, open(dest, "w", encoding="utf-8") as out:
             for n, q in enumerate(ox.parse(cast(IO[bytes], fh), oxigraph_format(parser)), start=1):
@@ -153,7 +149,7 @@ def prepare(path: str | Path, tmp: Path, *, input_format: str | None = None, lab
         _sort(flat, dest, tmp)
         flat.unlink()
         return dest
-    if _is_gzip(src):
+    if is_gzip(src):
         gz = subprocess.Popen([_tool("gzip"), "-dc", str(src)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert gz.stdout is not None
         _sort(None, dest, tmp, stdin=gz.stdout)

@@ -100,7 +100,8 @@ def _gzip_tail(fh: IO[bytes], want: int) -> bytes:
     return tail
 
 
-def _is_gzip(path: Path) -> bool:
+def is_gzip(path: Path) -> bool:
+    """Whether the file starts with gzip's magic bytes."""
     with open(path, "rb") as fh:
         return fh.read(2) == GZIP_MAGIC
 
@@ -132,7 +133,7 @@ def open_dump(path: str | Path, name: str | None = None) -> Iterator[DumpInput]:
     if p.is_dir():
         raise InputError("is a directory, expected a dump file", source=display)
     try:
-        compressed = _is_gzip(p)
+        compressed = is_gzip(p)
         raw = open(p, "rb")
     except FileNotFoundError:
         raise InputError("no such file", source=display) from None

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import InputError, UsageError
 from ..map.model import Bundle
+from .dumpfile import GZIP_MAGIC
 from .readfile import read_bytes
 
 #: Decompressed bytes an input may have to be built in memory.
@@ -46,7 +47,7 @@ def split_spec(spec: str) -> tuple[str | None, str]:
 
 
 def _decompress(name: str, data: bytes) -> bytes:
-    if data[:2] != b"\x1f\x8b":
+    if data[:2] != GZIP_MAGIC:
         return data
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:

@@ -39,6 +39,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from ..errors import InputError
+from .dumpfile import GZIP_MAGIC
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -60,7 +61,6 @@ QUAD_FORMATS = {"nquads", "trig"}
 _ALIASES = {"ttl": "turtle", "jsonld": "json-ld", "nq": "nquads", "n-quads": "nquads", "ntriples": "nt",
             "n-triples": "nt", "rdfxml": "xml", "rdf/xml": "xml", "rdf": "xml"}
 
-GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16
 #: JSON deeper than this is refused before pyoxigraph sees it.
 MAX_JSON_DEPTH = 1000

@@ -25,7 +25,7 @@ from rdflib.namespace import RDF, SH
 from .. import leftovers
 from ..errors import InputError, UsageError
 from ..progress import Progress, quiet
-from ..read.dumpfile import last_line_length
+from ..read.dumpfile import is_gzip, last_line_length
 from ..read.rdfload import expand_inputs, iter_quads, rdf_format
 from .shacl import (
     EXAMPLES_PER_GROUP,
@@ -133,7 +133,7 @@ def _sql_str(text: str) -> str:
 def _lines_sql(path: Path) -> str:
     """SQL: the lines of a text file (gzip or not) as a column ``line``."""
     return (f"read_csv({_sql_str(str(path))}, columns={{'line': 'VARCHAR'}}, delim=chr(0), quote='', escape='', "
-            f"header=false, auto_detect=false, compression='{'gzip' if _is_gzip(path) else 'none'}', "
+            f"header=false, auto_detect=false, compression='{'gzip' if is_gzip(path) else 'none'}', "
             f"max_line_size={MAX_LINE}, buffer_size={2 * MAX_LINE}, strict_mode=false)")  # (a larger buffer is slower)
 
 
@@ -224,15 +224,10 @@ def _regex_terms(db: _Database, path: Path, name: str, file_no: int) -> str:
     return _split_regex(path)
 
 
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
 def _bad_line(path: Path, name: str) -> InputError:
     import gzip
 
-    opener = gzip.open if _is_gzip(path) else open
+    opener = gzip.open if is_gzip(path) else open
     with opener(path, "rt", encoding="utf-8", errors="replace", newline="\n") as fh:
         for n, line in enumerate(fh, start=1):
             line = line.rstrip("\n").rstrip("\r")
