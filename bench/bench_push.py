@@ -16,7 +16,9 @@ fresh server started as the tests start it (tests/servers.py: `oxigraph serve`, 
 - the store's own bulk loader: `oxigraph load --location DIR --file F --graph G` (server
   stopped), Virtuoso's `ld_dir(...); rdf_loader_run(); checkpoint;` through isql.
 
-Medians of --repeat runs; the machine's 1-minute load average after each step is printed with
+During every push a reader polls the target graph's triple count every 0.1 s; the distinct
+counts it saw are printed under the table (old -> new is a switch readers could not catch
+half-done). Medians of --repeat runs; the machine's 1-minute load average after each step is printed with
 the table (the machine is shared: say so when quoting figures). After every
 push the graph's triple count is checked by kgtool itself, and no staging graph may remain.
 """
@@ -31,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -45,6 +48,7 @@ from kgtool.push.upload import push_file, temp_graph  # noqa: E402
 
 DATA = HERE / "data"
 LOADS: list[float] = []  # the 1-minute load average after each timed run
+READERS: list[str] = []  # the distinct triple counts a polling reader saw during each push
 GRAPH = "https://example.org/g/bench"
 
 
@@ -71,10 +75,31 @@ def timed(fn) -> float:
 
 
 def push(server, layout: str, env: dict, path: Path, protocol: str) -> None:
+    """One push, while a reader polls the target graph's triple count every 0.1 s."""
     ep = Endpoint.from_base(server.url, layout, env=env, timeout=3600)
-    r = push_file(path, ep, GRAPH, protocol=protocol)
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.wait(0.1):
+            try:
+                n = server.count(GRAPH)
+            except Exception:  # a reader's failure is not the push's
+                continue
+            if not seen or seen[-1] != n:
+                seen.append(n)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    try:
+        r = push_file(path, ep, GRAPH, protocol=protocol)
+    finally:
+        stop.set()
+        thread.join()
     assert r.graph_triples == r.file_triples, r
     assert server.count(temp_graph(GRAPH)) == 0, "staging graph left behind"
+    READERS.append(f"{layout} {protocol} {path.name} (switch: {r.switch or '-'}): readers saw "
+                   + " -> ".join(f"{n:,}" for n in seen))
 
 
 def pushes(srv, layout: str, env: dict, paths: tuple[Path, Path], repeat: int,
@@ -171,6 +196,8 @@ def main() -> None:
                 print(f"{store:10} {step:24} {m:9.2f} {triples / m:10,.0f}  {' '.join(f'{r:.2f}' for r in runs)}",
                       flush=True)
             print(f"{store:10} load average (1 min) after each run: {' '.join(f'{x:.1f}' for x in LOADS)}")
+            print("\n".join(READERS))
+            READERS.clear()
     print(f"\nload average at end: {os.getloadavg()}")
 
 

@@ -3,6 +3,8 @@ where it is installed, Debian's Virtuoso (authenticated endpoints, HTTP Digest).
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from servers import AuthProxy
 
 from kgtool.cli import main
 from kgtool.errors import EndpointError, UsageError
+from kgtool.push import servers as push_servers
 from kgtool.push.endpoint import Endpoint
 from kgtool.push.upload import push_file, temp_graph
 from kgtool.serialize.export import ntriples_lines
@@ -160,9 +163,9 @@ def test_the_count_check_catches_a_store_that_loses_triples(store, small_graph, 
 
 @pytest.mark.parametrize("protocol", ["update", "gsp"])
 def test_readers_never_see_half_a_graph(store, small_graph, tmp_path, graph, protocol):
-    """Between the push's requests readers see the old graph; on Virtuoso, which shows readers
-    updates in progress, never less than the triples both versions share nor more than both
-    together (docs/stores.md). 20 triples per request: several Graph Store parts on Virtuoso."""
+    """Between the push's requests readers see the old graph, then the new one: one MOVE, or on
+    Virtuoso, whose SPARQL updates commit piecemeal, one SQL transaction (servers.py). 20 triples
+    per request: several Graph Store parts on Virtuoso."""
     old = tmp_path / "old.nt"
     lines = ntriples_lines(rec.graph_triples())
     write_nt(old, lines[:7] + lines[-3:])  # 3 triples the new file lacks, 7 it keeps, more it adds
@@ -173,16 +176,37 @@ def test_readers_never_see_half_a_graph(store, small_graph, tmp_path, graph, pro
     def reader(message: str) -> None:  # runs between the push's requests
         seen.append(store.triples(graph))
 
-    push_file(tmp_path / "new.nt", store.ep(), graph, protocol=protocol, chunk_size=20, part_triples=20,
-              progress=reader)
+    r = push_file(tmp_path / "new.nt", store.ep(), graph, protocol=protocol, chunk_size=20, part_triples=20,
+                  progress=reader)
     before, after = stored(store, old), stored(store, tmp_path / "new.nt")
-    assert len(seen) >= 3
-    if store.layout == "virtuoso":
-        assert all(before & after <= s <= before | after for s in seen)
-        assert seen[0] == before and any(s == before | after for s in seen)  # added, then deleted
-    else:
-        assert all(s == before for s in seen)
+    assert len(seen) >= 3 and seen[0] == before
+    first_new = next((i for i, s in enumerate(seen) if s != before), len(seen))
+    assert all(s == after for s in seen[first_new:]), "a reader saw a graph between the old and the new"
     assert store.triples(graph) == after
+    assert r.switch == ("one transaction" if store.layout == "virtuoso" else "MOVE")
+
+
+def test_virtuoso_falls_back_to_adding_and_deleting_when_the_switch_fails(virtuoso, small_graph, tmp_path, graph,
+                                                                           monkeypatch):
+    """The worst refusal: the DELETE went through and the copy failed (a missing table), which
+    Virtuoso commits; adding and deleting still ends at the file's triples, and the CLI says how."""
+    old = tmp_path / "old.nt"
+    write_nt(old, ntriples_lines(rec.graph_triples())[:9])
+    env = {**os.environ, **virtuoso.env}
+    args = ["--layout", "virtuoso", "--endpoint", virtuoso.url, "--graph", graph]
+    assert CliRunner().invoke(main, ["-q", "push", str(old), *args], env=env).exit_code == 0
+
+    def broken(target: str, staging: str) -> str:
+        return push_servers.virtuoso_switch_query(target, staging).replace("SELECT iri_to_id", "SELECT nope_to_id")
+
+    monkeypatch.setitem(push_servers._TRAITS, "virtuoso", dataclasses.replace(push_servers.VIRTUOSO,
+                                                                              switch_query=broken))
+    r = CliRunner().invoke(main, ["push", str(small_graph), *args], env=env)
+    assert r.exit_code == 0, r.output
+    assert "the switch in one transaction failed (" in r.output and "SPARQL query:" not in r.output
+    assert "switched by adding, then deleting: readers could see both versions mixed meanwhile" in r.output
+    assert virtuoso.triples(graph) == same_values(file_triples(small_graph))
+    assert virtuoso.count(temp_graph(graph)) == 0
 
 
 @pytest.mark.parametrize("when", ["after the first chunk", "before the move"])
@@ -193,7 +217,7 @@ def test_the_server_dying_mid_push_leaves_the_old_graph(own_store, small_graph, 
 
     def crash(message: str) -> None:
         if (when == "after the first chunk" and message.startswith("sent chunk 1/")) or (
-            when == "before the move" and message.startswith(("moving", "adding"))
+            when == "before the move" and message.startswith(("moving", "switching"))
         ):
             own_store.server.stop()
 

@@ -168,11 +168,13 @@ def big_virtuoso(tmp_path_factory) -> Iterator[VirtuosoServer]:
     server.stop()
 
 
-@pytest.mark.parametrize("protocol", ["gsp", "update"])
-def test_virtuoso_replaces_10k_citations(big_virtuoso, oc_10k, tmp_path, graph, protocol, monkeypatch):
+@pytest.mark.parametrize(("protocol", "switch"), [("gsp", "one transaction"), ("update", "one transaction"),
+                                                 ("gsp", "adding, then deleting")])
+def test_virtuoso_replaces_10k_citations(big_virtuoso, oc_10k, tmp_path, graph, protocol, switch, monkeypatch):
     """The issue's failures at this size: MOVE timing out, INSERT DATA not compiling. Into an empty
-    graph, then over the full one with a tenth of the triples gone (the switch adds and deletes);
-    the staging graph goes up in several Graph Store parts, as at 100,000 citations (bench/)."""
+    graph, then over the full one with a tenth of the triples gone; the staging graph goes up in
+    several Graph Store parts, as at 100,000 citations (bench/). The switch is one transaction;
+    where that is refused (here: taken away), adding, then deleting what the file lacks."""
     lines = oc_10k.read_bytes().splitlines(keepends=True)
     if protocol == "update":  # 1,000 triples a request: a fifth of the file keeps the test short
         lines = lines[: len(lines) // 5]
@@ -180,18 +182,41 @@ def test_virtuoso_replaces_10k_citations(big_virtuoso, oc_10k, tmp_path, graph, 
     full.write_bytes(b"".join(lines))
     fewer.write_bytes(b"".join(ln for i, ln in enumerate(lines) if i % 10))
     ep = Endpoint.from_base(big_virtuoso.url, "virtuoso", env=big_virtuoso.env, timeout=600)
-    # deleting what the file lacks takes several requests, as a million triples do
-    monkeypatch.setitem(push_servers._TRAITS, "virtuoso",
-                        dataclasses.replace(push_servers.VIRTUOSO, delete_piece_triples=800))
+    if switch != "one transaction":  # deleting what the file lacks takes several requests, as a million triples do
+        monkeypatch.setitem(push_servers._TRAITS, "virtuoso",
+                            dataclasses.replace(push_servers.VIRTUOSO, delete_piece_triples=800, switch_query=None))
     messages: list[str] = []
     for path in (full, fewer):
         n = sum(1 for _ in open(path, "rb"))
         r = push_file(path, ep, graph, protocol=protocol, progress=messages.append, part_triples=40_000)
-        assert (r.file_triples, r.graph_triples) == (n, n)
+        assert (r.file_triples, r.graph_triples, r.switch) == (n, n, switch)
     assert big_virtuoso.count(graph) == n and big_virtuoso.count(temp_graph(graph)) == 0
-    assert sum(" triples the file lacks (" in m for m in messages) > 2
+    if switch == "one transaction":
+        assert sum(m.startswith(f"switching <{graph}> to the staged graph") for m in messages) == 2
+    else:
+        assert sum(" triples the file lacks (" in m for m in messages) > 2
     if protocol == "update":
         assert any("--chunk-size 10000 lowered to that" in m for m in messages)
         assert r.requests > n // 1000
     else:
         assert any(m.startswith("sent part 3/3 ") for m in messages)
+
+
+def test_virtuoso_switch_runs_for_a_sparql_update_user_and_leaves_no_mode_behind(virtuoso, small_graph, graph):
+    """The one-transaction switch needs no dba: a user with only the SPARQL_UPDATE role runs it.
+    And it leaves the server's requests transactional (sql:log-enable 3 did not: servers.py)."""
+    user, password = "kgtool_updater", "kgtool-updater-pw"
+    virtuoso.isql(f"DB.DBA.USER_CREATE('{user}', '{password}'); GRANT SPARQL_UPDATE TO \"{user}\";")
+    env = {"KGTOOL_ENDPOINT_USER": user, "KGTOOL_ENDPOINT_PASSWORD": password}
+    ep = Endpoint.from_base(virtuoso.url, "virtuoso", env=env)
+    staging = temp_graph(graph)
+    push_file(small_graph, Endpoint.from_base(virtuoso.url, "virtuoso", env=virtuoso.env), staging, mode="merge")
+    ep.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <https://example.org/old> <https://example.org/p> 1 }} }}")
+    ep.query(push_servers.virtuoso_switch_query(graph, staging))
+    assert virtuoso.triples(graph) == virtuoso.triples(staging) == test_push.stored(test_push.Store(virtuoso, "virtuoso"),
+                                                                                     small_graph)
+    virtuoso.isql(f"SPARQL DEFINE sql:log-enable 0 DROP SILENT GRAPH <{staging}>;")
+    r = push_file(small_graph, Endpoint.from_base(virtuoso.url, "virtuoso", env=virtuoso.env), graph)
+    assert r.switch == "one transaction" and virtuoso.count(staging) == 0
+    modes = {str(ep.query("SELECT (bif:log_enable(?unbound) AS ?mode) WHERE {}").rows[0][0]) for _ in range(5)}
+    assert modes == {"1"}  # logged, no row autocommit: Virtuoso's default for a request

@@ -3,6 +3,7 @@ only the difference is sent, and the graph ends equal to the new export."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 
@@ -15,9 +16,10 @@ from servers import AuthProxy
 
 from kgtool.cli import main
 from kgtool.map.convert import convert_dump
+from kgtool.push import servers as push_servers
 from kgtool.push.endpoint import Endpoint
 from kgtool.push.sync import STATE_DIR, sync_push
-from kgtool.push.upload import push_file
+from kgtool.push.upload import push_file, temp_graph
 from kgtool.store.embedded import open_store
 
 N_CITATIONS = 10_000
@@ -185,7 +187,7 @@ def test_two_spellings_of_one_value_pass_the_count_check(oxigraph, tmp_path):
     assert again.action == "unchanged"
 
 
-def test_sync_on_virtuoso_as_installed(virtuoso, tmp_path):
+def test_sync_on_virtuoso_as_installed(virtuoso, tmp_path, monkeypatch):
     """push --mode sync through Virtuoso's authenticated endpoints: durations survive (day-only
     ones included), a changed export sends only its difference, an unchanged one nothing."""
     oc = tmp_path / "oc.csv"
@@ -216,3 +218,15 @@ def test_sync_on_virtuoso_as_installed(virtuoso, tmp_path):
     assert e.count(graph) == len(lines)
     third = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
     assert third.exit_code == 0 and "sending" not in third.stderr, third.output
+    # A difference of several requests (here: over 2 triples; 1,000 as installed) goes to a staging
+    # copy, switched in by one SQL transaction.
+    monkeypatch.setitem(push_servers._TRAITS, "virtuoso", dataclasses.replace(push_servers.VIRTUOSO,
+                                                                              max_insert_triples=2))
+    dates = [i for i, ln in enumerate(lines) if "hasCitationCreationDate" in ln][:4]
+    for i in dates:
+        lines[i] = lines[i].replace('"20', '"19', 1)  # another year: a changed triple
+    export.write_text("".join(lines))
+    fourth = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert fourth.exit_code == 0, fourth.output
+    assert f"switching <{graph}> to the staged graph in one transaction" in fourth.stderr, fourth.output
+    assert e.count(graph) == len(lines) and e.count(temp_graph(graph)) == 0

@@ -64,6 +64,8 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
     click.echo(
         f"pushed {r.source} -> <{r.graph}> ({r.protocol}, {r.mode}): {r.file_triples} triples in the file, "
         f"{r.graph_triples} in the graph"
+        + ("; switched by adding, then deleting: readers could see both versions mixed meanwhile"
+           if r.switch == "adding, then deleting" else "")
     )
 
 

@@ -12,7 +12,8 @@ request (``push.CHUNK_BYTES``) it is one request, which stores that run a reques
 transaction (Oxigraph, Fuseki, GraphDB) apply atomically. A larger one is applied to a copy of the
 graph (``COPY``), checked, and moved into place (``MOVE``), so readers never see half of it
 (into an empty graph the chunks go directly: there is nothing to protect). Virtuoso shows readers
-a ``MOVE`` in progress (docs/stores.md): there, half of it may be seen while it runs.
+a ``MOVE`` in progress (docs/stores.md): there the staged graph is switched in by one SQL
+transaction (servers.py), with the ``MOVE`` only where that is refused.
 Afterwards the graph's triple count must equal the export's. An unchanged export sends no update.
 
 ``load --sync`` does the same on the embedded store (store.py), reading the graph from the store
@@ -220,12 +221,31 @@ def _send(ep: Endpoint, graph: str, ops: list[tuple[str, int, bytes]], expected:
         drop_quietly(ep, server, tmp)
         raise EndpointError(f"the staging graph <{tmp}> holds {staged} triples but the export has {expected}; "
                             f"<{graph}> was left as it was")
-    progress(f"moving the staged graph into <{graph}>")
-    update(server.bulk_prologue + f"MOVE GRAPH {t} TO GRAPH {g}", idempotent=False)
+    if server.switch_query is not None and _switched(ep, server.switch_query(graph, tmp), graph, progress):
+        requests += 1  # the switch
+        update(server.bulk_prologue + f"DROP SILENT GRAPH {t}")
+    else:
+        progress(f"moving the staged graph into <{graph}>")
+        update(server.bulk_prologue + f"MOVE GRAPH {t} TO GRAPH {g}", idempotent=False)
     if server.checkpoint_query:  # the prologue skipped the log: make the move durable
         ep.query(server.checkpoint_query)
         requests += 1
     return requests, sent
+
+
+def _switched(ep: Endpoint, query: str, graph: str, progress: Progress) -> bool:
+    """Run the server's one-transaction switch (servers.py); False where it answered with a refusal."""
+    progress(f"switching <{graph}> to the staged graph in one transaction")
+    try:
+        ep.query(query)
+        return True
+    except EndpointError as e:
+        if e.maybe_applied:
+            raise EndpointError(f"{e}; <{graph}> holds either its old or its new triples (the switch is one "
+                                "transaction): sync again") from None
+        why = str(e).splitlines()[0].split(" SPARQL query:")[0]
+        progress(f"the switch in one transaction failed ({why}); moving the staged graph instead")
+        return False
 
 
 def sync_push(path: str | Path, ep: Endpoint, graph: str, *, state_dir: str | Path | None = None,

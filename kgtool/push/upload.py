@@ -4,11 +4,12 @@ Two protocols: the SPARQL 1.1 Graph Store HTTP Protocol (one PUT or POST of N-Tr
 for stores without it, SPARQL 1.1 Update (``INSERT DATA`` in bounded chunks).
 
 ``replace`` is atomic for readers: the data goes into a temporary graph first, its triple
-count is checked, and one ``MOVE`` request swaps it in. A failure before the MOVE leaves the
-old graph as it was (Virtuoso shows readers updates in progress: see ``servers.py``).
-``merge`` adds the file's triples to the graph. Either way the graph's triple count is checked
-against the file afterwards. Servers with known limits (Virtuoso) get smaller chunks, a staging
-graph uploaded in parts, an unlogged MOVE and literals in a form they keep (``servers.py``).
+count is checked, and one ``MOVE`` request swaps it in (on Virtuoso, where SPARQL updates commit
+piecemeal, one SQL transaction: see ``servers.py``). A failure before the switch leaves the old
+graph as it was. ``merge`` adds the file's triples to the graph. Either way the graph's triple
+count is checked against the file afterwards. Servers with known limits (Virtuoso) get smaller
+chunks, a staging graph uploaded in parts, unlogged bulk operations and literals in a form they
+keep (``servers.py``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class PushResult:
     file_triples: int
     graph_triples: int
     requests: int
+    #: how a replace switched the graph: "MOVE", "one transaction", or "adding, then deleting"
+    #: (readers could see the two versions mixed); "" for a merge or an empty file
+    switch: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class _Pusher:
         self.chunk_size = chunk_size
         self.progress = progress
         self.requests = 0
+        self.switch = ""
         self._counts: set[int] | None = None
 
     def matches(self, count: int) -> bool:
@@ -128,15 +133,13 @@ class _Pusher:
         self.requests += 1
         self.ep.update(text, idempotent=idempotent)
 
-    def bulk(self, text: str, *, idempotent: bool = True, staging: bool = False) -> None:
+    def bulk(self, text: str, *, idempotent: bool = True) -> None:
         """A DROP, MOVE or PUT of whole graphs, with the server's prologue for large transactions.
 
         The answer may take long: Oxigraph moved 940,000 triples in about 10 minutes on a busy
-        machine, so the wait grows with the file (a second per 500 triples) beyond --timeout.
-        ``staging``: the operation touches only a staging graph, which no one reads."""
+        machine, so the wait grows with the file (a second per 500 triples) beyond --timeout."""
         self.requests += 1
-        prologue = self.server.staging_prologue if staging else self.server.bulk_prologue
-        self.patient().update(prologue + text, idempotent=idempotent)
+        self.patient().update(self.server.bulk_prologue + text, idempotent=idempotent)
 
     def patient(self) -> Endpoint:
         """The endpoint, waiting for an answer at least a second per 500 triples of the file."""
@@ -245,7 +248,7 @@ def push_file(
         after = _replace(p, graph)
     else:
         after = _merge(p, graph)
-    return PushResult(src.name, graph, protocol, mode, len(data.lines), after, p.requests)
+    return PushResult(src.name, graph, protocol, mode, len(data.lines), after, p.requests, p.switch)
 
 
 def _replace(p: _Pusher, graph: str) -> int:
@@ -262,9 +265,11 @@ def _replace(p: _Pusher, graph: str) -> int:
 
 
 def _stage_and_move(p: _Pusher, graph: str) -> None:
-    """Upload into the staging graph, check its count, then one MOVE (one transaction)."""
+    """Upload into the staging graph, check its count, then switch: one MOVE (one transaction), or
+    where no SPARQL update is one for readers (Virtuoso) the server's switch_query, else adding and
+    deleting."""
     tmp = temp_graph(graph)
-    p.bulk(f"DROP SILENT GRAPH {iri_ref(tmp)}", staging=True)  # a failed push's leftovers
+    p.bulk(f"DROP SILENT GRAPH {iri_ref(tmp)}")  # a failed push's leftovers
     try:
         p.upload(tmp, replace=True)
         staged = p.count(tmp)
@@ -277,10 +282,20 @@ def _stage_and_move(p: _Pusher, graph: str) -> None:
             f"the staging graph <{tmp}> holds {staged} triples but the file has {len(p.data.lines)}; "
             f"<{graph}> was left as it was"
         )
+    if p.server.switch_query is not None and _switch_in_one_transaction(p, graph, tmp):
+        p.switch = "one transaction"
+        try:
+            p.bulk(f"DROP SILENT GRAPH {iri_ref(tmp)}")
+        except EndpointError as e:
+            raise EndpointError(f"{e}; <{graph}> holds the file's triples, but the staging graph <{tmp}> is "
+                                "still there: the next push removes it") from None
+        return
     if p.server.switch_by_difference:
+        p.switch = "adding, then deleting"
         _switch_by_difference(p, graph, tmp, staged)
         return
     p.progress(f"moving the staged graph into <{graph}>")
+    p.switch = "MOVE"
     try:
         p.bulk(f"MOVE GRAPH {iri_ref(tmp)} TO GRAPH {iri_ref(graph)}", idempotent=False)
     except EndpointError as e:
@@ -288,6 +303,25 @@ def _stage_and_move(p: _Pusher, graph: str) -> None:
         if e.maybe_applied:
             raise EndpointError(f"{e}; the MOVE into <{graph}> may or may not have happened: push again") from None
         raise EndpointError(f"{e}; <{graph}> was left as it was") from None
+
+
+def _switch_in_one_transaction(p: _Pusher, graph: str, tmp: str) -> bool:
+    """Replace the target's triples with the staged ones in one SQL transaction (servers.py);
+    False where the server refused it with an answer (it was rolled back, or never began)."""
+    assert p.server.switch_query is not None
+    p.progress(f"switching <{graph}> to the staged graph in one transaction")
+    p.requests += 1
+    try:
+        p.patient().query(p.server.switch_query(graph, tmp))
+        return True
+    except EndpointError as e:
+        if e.maybe_applied:  # the server may still be running it: leave the staging graph alone
+            raise EndpointError(f"{e}; <{graph}> holds either its old or its new triples (the switch is one "
+                                "transaction): push again") from None
+        why = str(e).splitlines()[0].split(" SPARQL query:")[0]
+        p.progress(f"the switch in one transaction failed ({why}); adding the staged "
+                   "graph, then deleting what the file lacks: readers may see the two versions mixed meanwhile")
+        return False
 
 
 def _switch_by_difference(p: _Pusher, graph: str, tmp: str, staged: int) -> None:
@@ -308,7 +342,7 @@ def _switch_by_difference(p: _Pusher, graph: str, tmp: str, staged: int) -> None
     except EndpointError as e:
         raise EndpointError(f"{e}; <{graph}> holds the file's triples and maybe some of the old ones: "
                             "push again") from None
-    p.bulk(f"DROP SILENT GRAPH {t}", staging=True)
+    p.bulk(f"DROP SILENT GRAPH {t}")
 
 
 def _delete_what_the_file_lacks(p: _Pusher, graph: str, tmp: str, staged: int) -> None:
@@ -354,6 +388,6 @@ def drop_quietly(ep: Endpoint, server: ServerTraits, graph: str) -> None:
     """Best effort: remove a staging graph after a failure (the server may be gone)."""
     quick = dataclasses.replace(ep, retries=0, timeout=30.0)
     try:
-        quick.update(server.staging_prologue + f"DROP SILENT GRAPH {iri_ref(graph)}")
+        quick.update(server.bulk_prologue + f"DROP SILENT GRAPH {iri_ref(graph)}")
     except Exception:  # the original error is the one to report
         pass
