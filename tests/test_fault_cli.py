@@ -229,3 +229,23 @@ def test_a_space_in_a_file_name_makes_a_valid_graph_iri(tmp_path):
     import pyoxigraph
 
     assert len(list(pyoxigraph.parse(text.encode(), format=pyoxigraph.RdfFormat.N_QUADS))) == len(text.splitlines())
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_term_longer_than_the_rdf_parser_reads_is_an_input_error_not_out_of_memory(tmp_path, gz):
+    """pyoxigraph stops at a 16 MiB term with a MemoryError; every reader names the file and the line."""
+    import gzip
+
+    from kgtool.read.rdfload import PARSER_BUFFER
+
+    work = "<https://w3id.org/kgtool/data/work/doi/10.1/a>"
+    data = (f"{work} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://purl.org/spar/fabio/Expression> .\n"
+            f'{work} <http://purl.org/dc/terms/title> "{"x" * (PARSER_BUFFER + 1)}" .\n').encode()
+    f = tmp_path / ("big.nt.gz" if gz else "big.nt")
+    f.write_bytes(gzip.compress(data, 1) if gz else data)
+    message = f"{f.name}:2: a term longer than 16 MiB, more than the RDF parser (pyoxigraph) reads at once"
+    one_line_error(run("validate", str(f), "--engine", "pyshacl"), message)
+    one_line_error(run("load", str(f), "--store", str(tmp_path / "st")), message)
+    assert not (tmp_path / "st").exists()
+    one_line_error(run("push", str(f), "--endpoint", "http://127.0.0.1:9", "--graph", "https://example.org/g"),
+                   message)

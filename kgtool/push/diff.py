@@ -106,7 +106,7 @@ def _write_parsed(path: Path, name: str, parser: str, dest: Path) -> None:
 
     import pyoxigraph as ox
 
-    from ..read.rdfload import oxigraph_format
+    from ..read.rdfload import first_long_line, oxigraph_format, term_too_long
 
     opener = gzip.open if is_gzip(path) else open
     try:
@@ -123,6 +123,10 @@ def _write_parsed(path: Path, name: str, parser: str, dest: Path) -> None:
         raise InputError(f"not valid {parser} ({' '.join(str(e).split())[:200]})", source=name) from None
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror or e}", source=name) from None
+    except MemoryError as e:
+        if "buffer maximal size" not in str(e):
+            raise
+        raise term_too_long(name, first_long_line(lambda: opener(path, "rb"))) from None
 
 
 def prepare(path: str | Path, tmp: Path, *, input_format: str | None = None, label: str = "input") -> Path:

@@ -30,7 +30,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from itertools import accumulate
 from pathlib import Path
@@ -359,6 +359,35 @@ def _find_line(src: _Input, pattern: re.Pattern[str]) -> tuple[int | None, int |
     return None, None
 
 
+#: pyoxigraph's parsers read a term of at most this many bytes at once; a longer one ends the
+#: parse in a MemoryError ("Reached the buffer maximal size of 16777216"), not in lack of memory.
+PARSER_BUFFER = 16 << 20
+
+
+def first_long_line(open_stream: Callable[[], AbstractContextManager[Readable]], limit: int = PARSER_BUFFER,
+                    budget: int = 1 << 30) -> int | None:
+    """The number of the first line longer than ``limit`` bytes in the first ``budget`` bytes."""
+    n, length = 1, 0
+    with open_stream() as stream:
+        while budget > 0 and (data := stream.read(1 << 20)):
+            budget -= len(data)
+            start = 0
+            while (i := data.find(b"\n", start)) >= 0:
+                if length + i - start > limit:
+                    return n
+                n, length, start = n + 1, 0, i + 1
+            length += len(data) - start
+            if length > limit:
+                return n
+    return None
+
+
+def term_too_long(name: str, line: int | None) -> InputError:
+    """The error for a term longer than the RDF parser reads at once."""
+    return InputError(f"a term longer than {PARSER_BUFFER >> 20} MiB, more than the RDF parser (pyoxigraph) reads "
+                      "at once", source=name, line=line)
+
+
 # --- parsing ---------------------------------------------------------------------------------
 
 def _syntax_error(e: SyntaxError, fmt: str, name: str) -> InputError:
@@ -410,6 +439,10 @@ def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator[pyoxigraph.Q
             raise _parse_error(src, e, fmt) from None
         except UnicodeDecodeError as e:
             raise InputError(f"not valid UTF-8 ({e.reason})", source=src.name) from None
+        except MemoryError as e:
+            if "buffer maximal size" not in str(e):
+                raise
+            raise term_too_long(src.name, first_long_line(src.open)) from None
 
 
 def iter_quads(path: str | Path, format: str | None = None, *, base_iri: str | None = None
@@ -587,6 +620,8 @@ class RdfSource:
     def syntax_error(self, e: Exception) -> InputError:
         if isinstance(e, SyntaxError):
             return _parse_error(self._input, e, self.parser)
+        if isinstance(e, MemoryError) and "buffer maximal size" in str(e):
+            return term_too_long(self.name, first_long_line(self._input.open))
         return InputError(f"cannot parse as {self.parser}: {' '.join(str(e).split())[:300]}", source=self.name)
 
 

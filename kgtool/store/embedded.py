@@ -355,6 +355,10 @@ class KgStore:
                     store.bulk_load(data, fmt, base_iri=src.base_iri, to_graph=g)
         except SyntaxError as e:
             raise src.syntax_error(e) from None
+        except MemoryError as e:  # pyoxigraph's parser buffer, not the machine's memory
+            if "buffer maximal size" not in str(e):
+                raise
+            raise src.syntax_error(e) from None
         if src.maybe_rdf12:
             for row in store.query(f"SELECT ?o WHERE {{ GRAPH <{g.value}> {{ ?s ?p ?o "
                                    "FILTER(isTRIPLE(?o) || hasLANGDIR(?o)) } } LIMIT 1"):
