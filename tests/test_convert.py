@@ -181,12 +181,15 @@ def test_bad_row_writes_nothing_and_names_file_line_and_field(tmp_path, data_dir
     ("1-2,omid:br/1,,,,no,no", r":2: field 'cited' is missing"),
     ("1-2,omid:br/1,omid:br/2,,,maybe,no", r":2: field 'journal_sc' should be 'yes' or 'no'"),
     ("1-2,omid:br/1,omid:br/2,,two years,no,no", r":2: field 'timespan' is not an xsd:duration"),
-    ('1-2,omid:br/1,"omid:br/2,,,no,no', r"bad CSV"),
-    ("1-2,omid:br/1,omid:br/2,,,no,no,extra", r"bad CSV"),
+    ('1-2,omid:br/1,"omid:br/2,,,no,no', r":2: bad CSV: Value with unterminated quote found$"),
+    ("1-2,omid:br/1,omid:br/2,,,no,no,extra", r":2: bad CSV: 8 fields where the header has 7$"),
+    ("1-2,omid:br/1,omid:br/2,,,no,no\n3-4,omid:br/3", r":3: bad CSV: 2 fields where the header has 7$"),
+    ("1-2,omid:br/1,omid:br/2,,,no,no\n3-4,omid:br/3,omid:br/\udcff,,,no,no", r":3: bad CSV: Invalid unicode"),
 ])
 def test_each_kind_of_bad_row(tmp_path, row, message):
     bad = tmp_path / "bad.csv"
-    bad.write_text("oci,citing,cited,creation,timespan,journal_sc,author_sc\n" + row + "\n")
+    bad.write_bytes(("oci,citing,cited,creation,timespan,journal_sc,author_sc\n" + row + "\n")
+                    .encode("utf-8", "surrogateescape"))  # \udcff: the byte 0xff, not UTF-8
     with pytest.raises(InputError, match=message):
         convert(bad, tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []

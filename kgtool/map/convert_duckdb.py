@@ -65,7 +65,7 @@ class DuckDBEngine:
         except duckdb.OutOfMemoryException as e:
             raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
         except duckdb.Error as e:
-            msg = _first_line(e)
+            msg = _csv_reason(e)
             m = _LINE.search(str(e))
             line = int(next(g for g in m.groups() if g)) if m else None
             raise InputError(f"bad CSV: {msg}", source=source, line=line) from None
@@ -203,6 +203,23 @@ def _size(limit: str) -> str:
 
 def _quote(value: str) -> str:
     return value.replace("'", "''")
+
+
+_COLUMNS = re.compile(r"^Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _csv_reason(e: Exception) -> str:
+    """Why DuckDB refused a CSV row, in a few words: the last line of its explanation before its
+    "Possible fixes" or "Possible Solution" (the row itself, which comes before, is not repeated)."""
+    text = str(e)
+    if "\nPossible " not in text or "CSV Error on Line" not in text:
+        return _first_line(e)
+    reason = next((ln.strip() for ln in reversed(text.split("\nPossible ")[0].splitlines()) if ln.strip()), "")
+    if m := _COLUMNS.match(reason):
+        return f"{m.group(2)} fields where the header has {m.group(1)}"
+    if not reason or reason.startswith("Original Line:"):
+        return _first_line(e)
+    return reason.rstrip(".")[:200]
 
 
 def _first_line(e: Exception) -> str:

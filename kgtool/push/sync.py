@@ -180,7 +180,7 @@ def same_values_cancelled(rows) -> list[tuple[bool, bytes]]:
 def _send(ep: Endpoint, graph: str, ops: list[tuple[str, int, bytes]], expected: int, empty: bool,
           progress: Progress) -> tuple[int, int]:
     """Apply the operations (atomically where the store allows); (requests, bytes sent)."""
-    from .upload import CHUNK_BYTES, drop_quietly, temp_graph
+    from .upload import CHUNK_BYTES, drop_quietly, switch_in_one_transaction, temp_graph
 
     server = traits(ep.layout)
     whole = b" ;\n".join(text for _, _, text in ops)
@@ -221,8 +221,12 @@ def _send(ep: Endpoint, graph: str, ops: list[tuple[str, int, bytes]], expected:
         drop_quietly(ep, server, tmp)
         raise EndpointError(f"the staging graph <{tmp}> holds {staged} triples but the export has {expected}; "
                             f"<{graph}> was left as it was")
-    if server.switch_query is not None and _switched(ep, server.switch_query(graph, tmp), graph, progress):
-        requests += 1  # the switch
+    switched = False
+    if server.switch_query is not None:
+        requests += 1
+        switched = switch_in_one_transaction(ep, server.switch_query(graph, tmp), graph, progress,
+                                             instead="moving the staged graph instead", again="sync again")
+    if switched:
         update(server.bulk_prologue + f"DROP SILENT GRAPH {t}")
     else:
         progress(f"moving the staged graph into <{graph}>")
@@ -231,21 +235,6 @@ def _send(ep: Endpoint, graph: str, ops: list[tuple[str, int, bytes]], expected:
         ep.query(server.checkpoint_query)
         requests += 1
     return requests, sent
-
-
-def _switched(ep: Endpoint, query: str, graph: str, progress: Progress) -> bool:
-    """Run the server's one-transaction switch (servers.py); False where it answered with a refusal."""
-    progress(f"switching <{graph}> to the staged graph in one transaction")
-    try:
-        ep.query(query)
-        return True
-    except EndpointError as e:
-        if e.maybe_applied:
-            raise EndpointError(f"{e}; <{graph}> holds either its old or its new triples (the switch is one "
-                                "transaction): sync again") from None
-        why = str(e).splitlines()[0].split(" SPARQL query:")[0]
-        progress(f"the switch in one transaction failed ({why}); moving the staged graph instead")
-        return False
 
 
 def sync_push(path: str | Path, ep: Endpoint, graph: str, *, state_dir: str | Path | None = None,

@@ -282,7 +282,7 @@ def _stage_and_move(p: _Pusher, graph: str) -> None:
             f"the staging graph <{tmp}> holds {staged} triples but the file has {len(p.data.lines)}; "
             f"<{graph}> was left as it was"
         )
-    if p.server.switch_query is not None and _switch_in_one_transaction(p, graph, tmp):
+    if p.server.switch_query is not None and _switched(p, graph, tmp):
         p.switch = "one transaction"
         try:
             p.bulk(f"DROP SILENT GRAPH {iri_ref(tmp)}")
@@ -305,22 +305,29 @@ def _stage_and_move(p: _Pusher, graph: str) -> None:
         raise EndpointError(f"{e}; <{graph}> was left as it was") from None
 
 
-def _switch_in_one_transaction(p: _Pusher, graph: str, tmp: str) -> bool:
-    """Replace the target's triples with the staged ones in one SQL transaction (servers.py);
-    False where the server refused it with an answer (it was rolled back, or never began)."""
+def _switched(p: _Pusher, graph: str, tmp: str) -> bool:
     assert p.server.switch_query is not None
-    p.progress(f"switching <{graph}> to the staged graph in one transaction")
     p.requests += 1
+    return switch_in_one_transaction(p.patient(), p.server.switch_query(graph, tmp), graph, p.progress,
+                                     instead="adding the staged graph, then deleting what the file lacks: "
+                                             "readers may see the two versions mixed meanwhile")
+
+
+def switch_in_one_transaction(ep: Endpoint, query: str, graph: str, progress: Progress, *, instead: str,
+                              again: str = "push again") -> bool:
+    """Run a server's switch_query (servers.py: the target's triples replaced by the staged ones
+    in one SQL transaction). False where the server answered with an error (the transaction was
+    rolled back, or is repaired by what the caller does ``instead``, which this says on stderr)."""
+    progress(f"switching <{graph}> to the staged graph in one transaction")
     try:
-        p.patient().query(p.server.switch_query(graph, tmp))
+        ep.query(query)
         return True
     except EndpointError as e:
         if e.maybe_applied:  # the server may still be running it: leave the staging graph alone
             raise EndpointError(f"{e}; <{graph}> holds either its old or its new triples (the switch is one "
-                                "transaction): push again") from None
+                                f"transaction): {again}") from None
         why = str(e).splitlines()[0].split(" SPARQL query:")[0]
-        p.progress(f"the switch in one transaction failed ({why}); adding the staged "
-                   "graph, then deleting what the file lacks: readers may see the two versions mixed meanwhile")
+        progress(f"the switch in one transaction failed ({why}); {instead}")
         return False
 
 
