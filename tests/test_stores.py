@@ -220,3 +220,16 @@ def test_virtuoso_switch_runs_for_a_sparql_update_user_and_leaves_no_mode_behind
     assert r.switch == "one transaction" and virtuoso.count(staging) == 0
     modes = {str(ep.query("SELECT (bif:log_enable(?unbound) AS ?mode) WHERE {}").rows[0][0]) for _ in range(5)}
     assert modes == {"1"}  # logged, no row autocommit: Virtuoso's default for a request
+
+
+def test_virtuoso_switch_takes_a_graph_iri_with_a_quote(virtuoso, small_graph, tmp_path, graph):
+    """An IRI may hold "'", which the switch's SQL doubles (and '"' or '\\', which it could not, no IRI holds)."""
+    quoted = f"{graph}/o'brien"
+    fewer = tmp_path / "fewer.nt"
+    test_push.write_nt(fewer, test_push.ntriples_lines(rec.graph_triples())[::2])
+    ep = Endpoint.from_base(virtuoso.url, "virtuoso", env=virtuoso.env)
+    for path in (small_graph, fewer, small_graph):
+        r = push_file(path, ep, quoted)
+        assert r.switch == "one transaction" and r.graph_triples == r.file_triples
+        assert virtuoso.triples(quoted) == test_push.stored(test_push.Store(virtuoso, "virtuoso"), path)
+    assert virtuoso.count(temp_graph(quoted)) == 0
