@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 from kgtool.cli import main
 from kgtool.errors import InputError
-from kgtool.read.rdfload import MAX_JSON_DEPTH, iter_quads, read_dataset, read_graph
+from kgtool.read.rdfguards import MAX_JSON_DEPTH
+from kgtool.read.rdfload import iter_quads, read_dataset, read_graph
 
 
 def run(*args: str):
