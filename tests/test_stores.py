@@ -233,3 +233,17 @@ def test_virtuoso_switch_takes_a_graph_iri_with_a_quote(virtuoso, small_graph, t
         assert r.switch == "one transaction" and r.graph_triples == r.file_triples
         assert virtuoso.triples(quoted) == test_push.stored(test_push.Store(virtuoso, "virtuoso"), path)
     assert virtuoso.count(temp_graph(quoted)) == 0
+
+
+def test_virtuoso_long_literals_survive_repeated_replaces(virtuoso, tmp_path, graph):
+    """Virtuoso keeps long literals in a table of their own (DB.DBA.RDF_OBJ), which the switch's
+    copy shares with the staging graph it then drops: the values must still read back whole."""
+    long_value = "ab\u00e9 " * 3000
+    f = tmp_path / "long.nt"
+    f.write_text(f'<https://example.org/a> <https://example.org/p> "{long_value}" .\n'
+                 f'<https://example.org/b> <https://example.org/p> "{long_value}x"@en .\n', encoding="utf-8")
+    ep = Endpoint.from_base(virtuoso.url, "virtuoso", env=virtuoso.env)
+    for _ in range(3):
+        assert push_file(f, ep, graph).switch == "one transaction"
+        rows = ep.query(f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} ORDER BY ?s").rows
+        assert [str(o) for (o,) in rows] == [long_value, long_value + "x"]
