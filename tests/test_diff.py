@@ -129,7 +129,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path, two_exports):
     broken.write_text("<a> <b> .")
     for args, message in [
         ((str(tmp_path / "nope.nt"), str(old["nt"])), "nope.nt: no such file"),
-        ((str(broken), str(old["nt"])), "broken.ttl: not valid turtle"),
+        ((str(broken), str(old["nt"])), "broken.ttl:1:9: cannot parse as turtle: "),
         (("-", "-"), "only one of the two inputs can be '-'"),
     ]:
         r = run("-q", "diff", *args)

@@ -249,3 +249,6 @@ def test_a_term_longer_than_the_rdf_parser_reads_is_an_input_error_not_out_of_me
     assert not (tmp_path / "st").exists()
     one_line_error(run("push", str(f), "--endpoint", "http://127.0.0.1:9", "--graph", "https://example.org/g"),
                    message)
+    ttl = tmp_path / f.name.replace(".nt", ".ttl")  # diff reads N-Triples as lines, other syntaxes parsed
+    ttl.write_bytes(f.read_bytes())
+    one_line_error(run("diff", str(ttl), str(f)), message.replace(f.name, ttl.name))

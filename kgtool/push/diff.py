@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, cast
+from typing import IO
 
 from .. import leftovers
 from ..errors import InputError, UsageError
@@ -100,33 +100,23 @@ def _is_sorted(path: Path) -> bool:
     return subprocess.run([_tool("sort"), "-c", "-u", str(path)], env=_C, stderr=subprocess.DEVNULL).returncode == 0
 
 
-def _write_parsed(path: Path, name: str, parser: str, dest: Path) -> None:
-    """Parse any RDF syntax with pyoxigraph and write its triples as N-Triples lines."""
-    import gzip
-
+def _write_parsed(path: str | Path, parser: str, dest: Path) -> None:
+    """Read any RDF syntax with the strict reader (rdfload) and write its triples as N-Triples
+    lines; '-' is standard input."""
     import pyoxigraph as ox
 
-    from ..read.rdfload import first_long_line, oxigraph_format, term_too_long
+    from ..read.rdfload import iter_quads
 
-    opener = gzip.open if is_gzip(path) else open
-    try:
-        with opener(path, "rb") as fh, open(dest, "w", encoding="utf-8") as out:
-            for n, q in enumerate(ox.parse(cast(IO[bytes], fh), oxigraph_format(parser)), start=1):
-                s, o = q.subject, q.object
-                if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
-                    raise InputError(
-                        f"a blank node ({s if isinstance(s, ox.BlankNode) else o}) in triple {n}: kgtool diff "
-                        "compares ground triples only, and blank node labels are local to a file", source=name,
-                    )
-                out.write(f"{s} {q.predicate} {o} .\n")
-    except SyntaxError as e:
-        raise InputError(f"not valid {parser} ({' '.join(str(e).split())[:200]})", source=name) from None
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror or e}", source=name) from None
-    except MemoryError as e:
-        if "buffer maximal size" not in str(e):
-            raise
-        raise term_too_long(name, first_long_line(lambda: opener(path, "rb"))) from None
+    name = "<stdin>" if str(path) == "-" else str(path)
+    with open(dest, "w", encoding="utf-8") as out:
+        for n, q in enumerate(iter_quads(path, parser), start=1):
+            s, o = q.subject, q.object
+            if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
+                raise InputError(
+                    f"a blank node ({s if isinstance(s, ox.BlankNode) else o}) in triple {n}: kgtool diff "
+                    "compares ground triples only, and blank node labels are local to a file", source=name,
+                )
+            out.write(f"{s} {q.predicate} {o} .\n")
 
 
 def prepare(path: str | Path, tmp: Path, *, input_format: str | None = None, label: str = "input") -> Path:
@@ -135,24 +125,22 @@ def prepare(path: str | Path, tmp: Path, *, input_format: str | None = None, lab
     import sys
 
     name = str(path)
-    if name == "-":
-        spooled = tmp / f"{label}.stdin"
-        with open(spooled, "wb") as fh:
-            shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
-        src, name = spooled, "<stdin>"
-        parser = _rdf_parser("-.nt", input_format)
-    else:
-        src = Path(path)
-        if not src.is_file():
-            raise InputError("no such file" if not src.exists() else "is not a file", source=name)
-        parser = _rdf_parser(name, input_format)
+    if name != "-" and not Path(path).is_file():
+        raise InputError("no such file" if not Path(path).exists() else "is not a file", source=name)
+    parser = _rdf_parser("-.nt" if name == "-" else name, input_format)
     dest = tmp / f"{label}.sorted.nt"
     if parser != "nt":
         flat = tmp / f"{label}.nt"
-        _write_parsed(src, name, parser, flat)
+        _write_parsed(path, parser, flat)
         _sort(flat, dest, tmp)
         flat.unlink()
         return dest
+    if name == "-":
+        src, name = tmp / f"{label}.stdin", "<stdin>"
+        with open(src, "wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
+    else:
+        src = Path(path)
     if is_gzip(src):
         gz = subprocess.Popen([_tool("gzip"), "-dc", str(src)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert gz.stdout is not None

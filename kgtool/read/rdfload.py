@@ -32,7 +32,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
@@ -266,28 +266,32 @@ def _find_line(src: _Input, pattern: re.Pattern[str]) -> tuple[int | None, int |
 PARSER_BUFFER = 16 << 20
 
 
-def first_long_line(open_stream: Callable[[], AbstractContextManager[Readable]], limit: int = PARSER_BUFFER,
-                    budget: int = 1 << 30) -> int | None:
-    """The number of the first line longer than ``limit`` bytes in the first ``budget`` bytes."""
+def parser_buffer_full(e: BaseException) -> bool:
+    """Whether pyoxigraph stopped at a term longer than PARSER_BUFFER (its MemoryError)."""
+    return isinstance(e, MemoryError) and "buffer maximal size" in str(e)
+
+
+def _term_too_long(src: _Input) -> InputError:
+    """The error for a term longer than the parser reads at once, on the first line that long."""
+    return InputError(f"a term longer than {PARSER_BUFFER >> 20} MiB, more than the RDF parser (pyoxigraph) reads "
+                      "at once", source=src.name, line=_first_long_line(src))
+
+
+def _first_long_line(src: _Input, budget: int = 1 << 30) -> int | None:
+    """The number of the first line longer than PARSER_BUFFER in the first ``budget`` bytes."""
     n, length = 1, 0
-    with open_stream() as stream:
+    with src.open() as stream:
         while budget > 0 and (data := stream.read(1 << 20)):
             budget -= len(data)
             start = 0
             while (i := data.find(b"\n", start)) >= 0:
-                if length + i - start > limit:
+                if length + i - start > PARSER_BUFFER:
                     return n
                 n, length, start = n + 1, 0, i + 1
             length += len(data) - start
-            if length > limit:
+            if length > PARSER_BUFFER:
                 return n
     return None
-
-
-def term_too_long(name: str, line: int | None) -> InputError:
-    """The error for a term longer than the RDF parser reads at once."""
-    return InputError(f"a term longer than {PARSER_BUFFER >> 20} MiB, more than the RDF parser (pyoxigraph) reads "
-                      "at once", source=name, line=line)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -342,9 +346,9 @@ def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator[pyoxigraph.Q
         except UnicodeDecodeError as e:
             raise InputError(f"not valid UTF-8 ({e.reason})", source=src.name) from None
         except MemoryError as e:
-            if "buffer maximal size" not in str(e):
+            if not parser_buffer_full(e):
                 raise
-            raise term_too_long(src.name, first_long_line(src.open)) from None
+            raise _term_too_long(src) from None
 
 
 def iter_quads(path: str | Path, format: str | None = None, *, base_iri: str | None = None
@@ -522,8 +526,8 @@ class RdfSource:
     def syntax_error(self, e: Exception) -> InputError:
         if isinstance(e, SyntaxError):
             return _parse_error(self._input, e, self.parser)
-        if isinstance(e, MemoryError) and "buffer maximal size" in str(e):
-            return term_too_long(self.name, first_long_line(self._input.open))
+        if parser_buffer_full(e):
+            return _term_too_long(self._input)
         return InputError(f"cannot parse as {self.parser}: {' '.join(str(e).split())[:300]}", source=self.name)
 
 

@@ -35,7 +35,7 @@ from ..atomic import write_files_atomically
 from ..errors import UsageError
 from ..map.iris import parse_iri
 from ..progress import Progress, quiet
-from ..read.rdfload import RdfSource, oxigraph_format, read_rdf
+from ..read.rdfload import RdfSource, oxigraph_format, parser_buffer_full, read_rdf
 from .engines import StoreEngine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -356,7 +356,7 @@ class KgStore:
         except SyntaxError as e:
             raise src.syntax_error(e) from None
         except MemoryError as e:  # pyoxigraph's parser buffer, not the machine's memory
-            if "buffer maximal size" not in str(e):
+            if not parser_buffer_full(e):
                 raise
             raise src.syntax_error(e) from None
         if src.maybe_rdf12:
