@@ -41,7 +41,7 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
     against the file.
     """
     from ..push.endpoint import Endpoint
-    from ..push.upload import push_file
+    from ..push.upload import MIXED_SWITCH, push_file
 
     ep = Endpoint.from_base(endpoint, layout, query_url=query_url, update_url=update_url, store_url=store_url,
                             retries=retries, timeout=timeout)
@@ -65,7 +65,7 @@ def push(ctx: Context, file: str, graph: str, protocol: str, mode: str, chunk_si
         f"pushed {r.source} -> <{r.graph}> ({r.protocol}, {r.mode}): {r.file_triples} triples in the file, "
         f"{r.graph_triples} in the graph"
         + ("; switched by adding, then deleting: readers could see both versions mixed meanwhile"
-           if r.switch == "adding, then deleting" else "")
+           if r.switch == MIXED_SWITCH else "")
     )
 
 

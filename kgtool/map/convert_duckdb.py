@@ -63,7 +63,7 @@ class DuckDBEngine:
             self.con.execute(sql)
             self._ordered(False)
         except duckdb.OutOfMemoryException as e:
-            raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
+            raise _out_of_memory(e) from None
         except duckdb.Error as e:
             msg = _csv_reason(e)
             m = _LINE.search(str(e))
@@ -118,7 +118,7 @@ class DuckDBEngine:
                 reader = self.con.sql(sql).to_arrow_reader(_BATCH_ROWS)
                 first = next(iter(reader), None)
         except duckdb.OutOfMemoryException as e:
-            raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
+            raise _out_of_memory(e) from None
         if first is None:
             return
         yield _concat(first.column(0))
@@ -179,7 +179,7 @@ class DuckDBEngine:
             with self._watched():
                 return self.con.execute(sql)
         except duckdb.OutOfMemoryException as e:
-            raise KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit") from None
+            raise _out_of_memory(e) from None
         except duckdb.IOException as e:
             raise KgtoolError(f"DuckDB could not read or spill: {_first_line(e)}") from None
 
@@ -220,6 +220,10 @@ def _csv_reason(e: Exception) -> str:
     if not reason or reason.startswith("Original Line:"):
         return _first_line(e)
     return reason.rstrip(".")[:200]
+
+
+def _out_of_memory(e: Exception) -> KgtoolError:
+    return KgtoolError(f"DuckDB ran out of memory ({_first_line(e)}); raise --memory-limit")
 
 
 def _first_line(e: Exception) -> str:

@@ -30,6 +30,7 @@ from .servers import ServerTraits, traits
 
 NTRIPLES = "application/n-triples"
 CHUNK_BYTES = 4_000_000  # an INSERT DATA request never grows much past this
+MIXED_SWITCH = "adding, then deleting"  # PushResult.switch where readers could see both versions
 BULK_TRIPLES_PER_SECOND = 500  # the slowest DROP/MOVE rate to wait for before giving up
 
 
@@ -44,8 +45,8 @@ class PushResult:
     file_triples: int
     graph_triples: int
     requests: int
-    #: how a replace switched the graph: "MOVE", "one transaction", or "adding, then deleting"
-    #: (readers could see the two versions mixed); "" for a merge or an empty file
+    #: how a replace switched the graph: "MOVE", "one transaction", or MIXED_SWITCH (readers could
+    #: see the two versions mixed); "" for a merge or an empty file
     switch: str = ""
 
 
@@ -291,7 +292,7 @@ def _stage_and_move(p: _Pusher, graph: str) -> None:
                                 "still there: the next push removes it") from None
         return
     if p.server.switch_by_difference:
-        p.switch = "adding, then deleting"
+        p.switch = MIXED_SWITCH
         _switch_by_difference(p, graph, tmp, staged)
         return
     p.progress(f"moving the staged graph into <{graph}>")
