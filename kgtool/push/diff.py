@@ -76,14 +76,14 @@ def _refuse_blank_node(name: str, line_no: int | None, line: str) -> None:
     )
 
 
-def _check_no_blank_nodes(path: Path, name: str, numbered: bool = True) -> None:
+def _check_no_blank_nodes(path: Path, name: str) -> None:
     """Refuse a file with a blank node, naming the first one (grep: one fast pass)."""
     r = subprocess.run([_tool("grep"), "-n", "-m1", "-E", _BNODE_GREP, str(path)], env=_C, capture_output=True)
     if r.returncode > 1:
         raise UsageError(f"{name}: grep failed ({' '.join(r.stderr.decode('utf-8', 'replace').split())[:200]})")
     if r.returncode == 0:
         no, _, line = r.stdout.decode("utf-8", "replace").partition(":")
-        _refuse_blank_node(name, int(no) if numbered else None, line)
+        _refuse_blank_node(name, int(no), line)
 
 
 def _sort(src: Path | None, dest: Path, tmp: Path, stdin: IO[bytes] | None = None) -> None:
@@ -100,16 +100,16 @@ def _is_sorted(path: Path) -> bool:
     return subprocess.run([_tool("sort"), "-c", "-u", str(path)], env=_C, stderr=subprocess.DEVNULL).returncode == 0
 
 
-def _write_parsed(path: str | Path, parser: str, dest: Path) -> None:
+def _write_parsed(path: str | Path, parser: str, dest: Path, name: str | None = None) -> None:
     """Read any RDF syntax with the strict reader (rdfload) and write its triples as N-Triples
-    lines; '-' is standard input."""
+    lines; '-' is standard input; ``name`` is what errors call the input (default: its path)."""
     import pyoxigraph as ox
 
     from ..read.rdfload import iter_quads
 
-    name = "<stdin>" if str(path) == "-" else str(path)
+    name = name or ("<stdin>" if str(path) == "-" else str(path))
     with open(dest, "w", encoding="utf-8") as out:
-        for n, q in enumerate(iter_quads(path, parser), start=1):
+        for n, q in enumerate(iter_quads(path, parser, name=name), start=1):
             s, o = q.subject, q.object
             if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
                 raise InputError(
@@ -117,6 +117,39 @@ def _write_parsed(path: str | Path, parser: str, dest: Path) -> None:
                     "compares ground triples only, and blank node labels are local to a file", source=name,
                 )
             out.write(f"{s} {q.predicate} {o} .\n")
+
+
+def _all_lines_simple(path: Path) -> bool:
+    """Whether every line is one "S P O ." of the forms kgtool and pyoxigraph write (validate.sql's
+    SIMPLE_IRI and SIMPLE_LITERAL: valid N-Triples, one text per term), gzip decompressed; one
+    grep pass (PCRE in UTF-8 mode: a line that is not UTF-8 does not match)."""
+    from ..validate.sql import SIMPLE_IRI, SIMPLE_LITERAL
+
+    # (rdf:langString and rdf:dirLangString as a datatype are errors the simple form lets by)
+    line = (r"^(?!.*\^\^<http://www\.w3\.org/1999/02/22-rdf-syntax-ns#(?:langString|dirLangString)>)"
+            rf"{SIMPLE_IRI} {SIMPLE_IRI} (?:{SIMPLE_IRI}|{SIMPLE_LITERAL}) \.$")
+    grep = [_tool("grep"), "-a", "-v", "-q", "-m1", "-P", line]
+    env = {**_C, "LC_ALL": "C.UTF-8"}
+    if is_gzip(path):
+        gz = subprocess.Popen([_tool("gzip"), "-dc", str(path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        r = subprocess.run(grep, env=env, stdin=gz.stdout, stderr=subprocess.PIPE)
+        assert gz.stdout is not None
+        gz.stdout.close()
+        gz.wait()  # a broken gzip file ends its lines early: the sort that follows says so
+    else:
+        r = subprocess.run([*grep, str(path)], env=env, stderr=subprocess.PIPE)
+    if r.returncode > 1:
+        raise UsageError(f"grep failed ({' '.join(r.stderr.decode('utf-8', 'replace').split())[:200]})")
+    return r.returncode == 1  # 1: no line outside the simple form
+
+
+def _parsed_and_sorted(path: str | Path, parser: str, tmp: Path, label: str, dest: Path,
+                       name: str | None = None) -> Path:
+    flat = tmp / f"{label}.nt"
+    _write_parsed(path, parser, flat, name)
+    _sort(flat, dest, tmp)
+    flat.unlink()
+    return dest
 
 
 def prepare(path: str | Path, tmp: Path, *, input_format: str | None = None, label: str = "input") -> Path:
@@ -130,17 +163,17 @@ def prepare(path: str | Path, tmp: Path, *, input_format: str | None = None, lab
     parser = _rdf_parser("-.nt" if name == "-" else name, input_format)
     dest = tmp / f"{label}.sorted.nt"
     if parser != "nt":
-        flat = tmp / f"{label}.nt"
-        _write_parsed(path, parser, flat)
-        _sort(flat, dest, tmp)
-        flat.unlink()
-        return dest
+        return _parsed_and_sorted(path, parser, tmp, label, dest)
     if name == "-":
         src, name = tmp / f"{label}.stdin", "<stdin>"
         with open(src, "wb") as fh:
             shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
     else:
         src = Path(path)
+    if not is_gzip(src):
+        _check_no_blank_nodes(src, name)  # named by its line (a gzip file's: by its triple, below)
+    if not _all_lines_simple(src):  # any other line is read strictly (and written in the simple form)
+        return _parsed_and_sorted(src, "nt", tmp, label, dest, name)
     if is_gzip(src):
         gz = subprocess.Popen([_tool("gzip"), "-dc", str(src)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert gz.stdout is not None
@@ -148,9 +181,7 @@ def prepare(path: str | Path, tmp: Path, *, input_format: str | None = None, lab
         gz.stdout.close()
         if gz.wait() != 0:
             raise InputError("not a valid gzip file", source=name)
-        _check_no_blank_nodes(dest, name, numbered=False)  # the sorted copy's line numbers mean nothing
         return dest
-    _check_no_blank_nodes(src, name)
     if _is_sorted(src):
         return src
     _sort(src, dest, tmp)

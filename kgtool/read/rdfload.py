@@ -351,16 +351,19 @@ def _quads(src: _Input, fmt: str, base_iri: str | None) -> Iterator[pyoxigraph.Q
             raise _term_too_long(src) from None
 
 
-def iter_quads(path: str | Path, format: str | None = None, *, base_iri: str | None = None
-               ) -> Iterator[pyoxigraph.Quad]:
+def iter_quads(path: str | Path, format: str | None = None, *, base_iri: str | None = None,
+               name: str | None = None) -> Iterator[pyoxigraph.Quad]:
     """Stream the quads of one RDF file ('-' is stdin; gzip is decompressed as it is read).
 
     Triples come in the default graph. In Turtle, TriG, JSON-LD and RDF/XML relative IRIs
     resolve against ``base_iri``, by default the file's own file: URI (none for stdin); in
-    N-Triples and N-Quads they are errors. Raises InputError naming the file, line and column.
+    N-Triples and N-Quads they are errors. Raises InputError naming the file (or ``name``, for a
+    copy that stands for another input), line and column.
     """
     fmt = rdf_format(path, format)
-    yield from _quads(_Input(path), fmt, _base(path, fmt, base_iri))
+    src = _Input(path)
+    src.name = name or src.name
+    yield from _quads(src, fmt, _base(path, fmt, base_iri))
 
 
 def _base(path: str | Path, fmt: str, base_iri: str | None) -> str | None:
