@@ -217,6 +217,38 @@ def test_memory_limit_is_checked(tmp_path, data_dir):
     assert r.triples == 88
 
 
+def test_tables_larger_than_the_memory_limit_spill_and_give_the_same_bytes(tmp_path):
+    """The engine's database is in memory: with a limit far below its tables (100k citations,
+    64 MB, two threads) they spill to the scratch folder, which is seen holding DuckDB's temporary
+    files, and the output is the same bytes as with the default limit."""
+    import os
+    import threading
+
+    csv = tmp_path / "oc.csv"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_oc_csv.py"), "100000", str(csv)], check=True,
+                   capture_output=True)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.01):
+            seen.update(f for _, _, files in os.walk(spill) for f in files)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        small = convert(csv, tmp_path / "small", memory_limit="64MB", threads=2, tmp_dir=spill)
+    finally:
+        stop.set()
+        watcher.join()
+    assert any(f.startswith("duckdb_temp") and f.endswith(".tmp") for f in seen), seen
+    assert list(spill.iterdir()) == []
+    default = convert(csv, tmp_path / "default")
+    assert small.files[0].read_bytes() == default.files[0].read_bytes()
+
+
 def test_an_interrupted_run_leaves_no_file_that_looks_complete(tmp_path, data_dir, monkeypatch):
     from kgtool.serialize import stream_writers
 

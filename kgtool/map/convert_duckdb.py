@@ -15,7 +15,7 @@ from ..errors import InputError, KgtoolError, UsageError
 from ..progress import Progress, quiet
 from ..read.dumpfile import last_line_length
 
-_BATCH_ROWS = 1 << 13  # rows of lines per Arrow batch: ~8 MB (the writer queues a few)
+_BATCH_ROWS = 1 << 11  # rows of lines per Arrow batch: ~3 MB (8,192 rows took 140 MB more peak RSS, no faster)
 _LINE = re.compile(r"\bLine: (\d+)|\bline (\d+)", re.IGNORECASE)
 
 
@@ -31,8 +31,10 @@ class DuckDBEngine:
 
     def __init__(self, scratch: Path, memory_limit: str, threads: int | None, progress: Progress = quiet):
         self.progress = progress
-        # A database file in the scratch folder: tables leave memory when the buffer pool is full.
-        self.con = duckdb.connect(str(scratch / "convert.duckdb"))
+        # An in-memory database: its tables spill to temp_directory when the buffer pool is full.
+        # (A database file in the scratch folder wrote every table to its log and checkpointed
+        # it: 1M citations took 26.7 s against 16.2 s, the same bytes.)
+        self.con = duckdb.connect(":memory:")
         try:
             self.con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
             self.con.execute(f"SET temp_directory = '{_quote(str(scratch))}'")
