@@ -99,6 +99,7 @@ class SqlEngine(Protocol):
     def load_csv(self, table: str, path: Path, names: list[str], compressed: bool, source: str) -> None: ...
     def load_rows(self, table: str, columns: dict[str, tuple[str, list]]) -> None: ...
     def create(self, table: str, sql: str, ordered: bool = False) -> None: ...
+    def drop(self, tables: list[str]) -> None: ...
     def rows(self, sql: str) -> list[tuple]: ...
     def batches(self, sql: str, size: int) -> Iterator[list]: ...
     def lines(self, sql: str) -> Iterator[bytes]: ...
@@ -404,6 +405,9 @@ class _Job:
             JOIN fields a ON a.f = {c('citing')} JOIN fields b ON b.f = {c('cited')}
             JOIN lk_creation cr ON cr.raw = {c('creation')} JOIN lk_timespan ts ON ts.raw = {c('timespan')}
             JOIN lk_flag fa ON fa.raw = {c('author_sc')} JOIN lk_flag fj ON fj.raw = {c('journal_sc')}""")
+        # What cit was made from is not needed again: at 5M citations, dropping it instead of letting
+        # it spill took 102.6 and 106.5 s against 120.5 and 114.2 s (the same bytes).
+        eng.drop(["raw", "idf", "idf_plain", "idf_rest", "fields", "lk_creation", "lk_timespan", "lk_flag", "lk_oci"])
 
     def _parse_distinct(self, sql: str, field: str, parse: Callable[[str, str, str], Any],
                         fields: tuple[str, ...]) -> tuple[list[str], list[Any]]:
@@ -459,6 +463,7 @@ class _Job:
                      {first['creation']}, {first['timespan']}, {first['oci']},
                      bool_or(author_self) AS author_self, bool_or(journal_self) AS journal_self
               FROM cit WHERE {in_dup} GROUP BY citing_path, cited_path){order}""", ordered=bool(order))
+        eng.drop(["cit", "dup"])
         sums = " + ".join(f"count(*) FILTER (WHERE {_condition(t.when)})" for t in plan.templates)
         works = eng.rows("SELECT count(*) FROM works")[0][0]
         self.citations = eng.rows("SELECT count(*) FROM c")[0][0]

@@ -31,6 +31,7 @@ class DuckDBEngine:
 
     def __init__(self, scratch: Path, memory_limit: str, threads: int | None, progress: Progress = quiet):
         self.progress = progress
+        self._csv: set[str] = set()  # tables read by load_csv: a view over the table <name>_t
         # An in-memory database: its tables spill to temp_directory when the buffer pool is full.
         # (A database file in the scratch folder wrote every table to its log and checkpointed
         # it: 1M citations took 26.7 s against 16.2 s, the same bytes.)
@@ -72,6 +73,7 @@ class DuckDBEngine:
             line = int(next(g for g in m.groups() if g)) if m else None
             raise InputError(f"bad CSV: {msg}", source=source, line=line) from None
         self.con.execute(f"CREATE VIEW {table} AS SELECT rowid AS rn, * FROM {table}_t")
+        self._csv.add(table)
 
     def load_rows(self, table: str, columns: dict[str, tuple[str, list]]) -> None:
         types = {"VARCHAR": pa.string(), "VARCHAR[]": pa.list_(pa.string()), "BOOLEAN": pa.bool_(),
@@ -93,6 +95,15 @@ class DuckDBEngine:
             self._run(f"CREATE TABLE {table} AS {sql}")
         finally:
             self._ordered(False)
+
+    def drop(self, tables: list[str]) -> None:
+        """Free tables that are not needed again (their memory, or their spilled blocks)."""
+        for table in tables:
+            if table in self._csv:  # load_csv's view, then its table
+                self.con.execute(f"DROP VIEW {table}")
+                self._csv.discard(table)
+                table += "_t"
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _ordered(self, on: bool) -> None:
         self.con.execute(f"SET preserve_insertion_order = {'true' if on else 'false'}")

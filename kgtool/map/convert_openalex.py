@@ -93,6 +93,7 @@ def _join_cited(job: _Job) -> None:
                CAST(NULL AS STRING) AS timespan,
                CAST(NULL AS STRING) AS oci, false AS author_self, false AS journal_self
         FROM rec_cites c LEFT JOIN ids ON ids.oa = c.ref LEFT JOIN byid b ON b.oa = c.ref""")
+    eng.drop(["rec_lines", "rec_ids", "rec_cites", "ids", "byid"])
 
 
 def _openalex_records(stream: IO[bytes], name: str, lines: list[int]) -> Iterator[tuple]:

@@ -89,6 +89,10 @@ class SparkEngine:
     def create(self, table: str, sql: str, ordered: bool = False) -> None:
         self._view(table, self._sql(sql).persist())
 
+    def drop(self, tables: list[str]) -> None:
+        """Nothing: a frame built on these may not be computed yet (Spark is lazy), and Spark
+        evicts persisted blocks itself when it needs the room."""
+
     def rows(self, sql: str) -> list[tuple]:
         return [tuple(r) for r in self._sql(sql).collect()]
 
