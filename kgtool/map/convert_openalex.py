@@ -84,7 +84,7 @@ def _join_cited(job: _Job) -> None:
     eng.load_rows("byid", {"oa": ("VARCHAR", missing), "path": ("VARCHAR", paths),
                            "lines": ("VARCHAR[]", byid_lines)})
     # A line shared by two works (an author known by ORCID) is written once, with the first.
-    eng.create("works", "SELECT path, line FROM (SELECT path, line, row_number() OVER "
+    eng.create("works", "SELECT path, 0 AS t, line AS v FROM (SELECT path, line, row_number() OVER "
                         "(PARTITION BY line ORDER BY path) AS k FROM (SELECT DISTINCT path, line FROM "
                         "(SELECT path, line FROM rec_lines "
                         f"UNION ALL SELECT path, {eng.explode('lines')} AS line FROM byid))) WHERE k = 1")
