@@ -103,7 +103,7 @@ class SqlEngine(Protocol):
     def drop(self, tables: list[str]) -> None: ...
     def rows(self, sql: str) -> list[tuple]: ...
     def batches(self, sql: str, size: int) -> Iterator[list]: ...
-    def lines(self, sql: str) -> Iterator[bytes]: ...
+    def lines(self, sql: str) -> Iterator[tuple[bytes | memoryview, int]]: ...
     def sha256_hex(self, expr: str) -> str: ...
     def matches(self, expr: str, pattern: str) -> str: ...
     def first_by(self, expr: str, order: str) -> str: ...
@@ -242,14 +242,13 @@ def _check_options(split: int | None, engine: str, out: Path, make_out: bool) ->
 
 
 def _write(writer: PartWriter, formatter: LineFormatter | TurtleFormatter, meter: ProgressMeter, head: list[str],
-           total: int, chunks: tuple[Iterator[bytes], ...], out: Path) -> list[Path]:
+           total: int, chunks: tuple[Iterator[tuple[bytes | memoryview, int]], ...], out: Path) -> list[Path]:
     """The head lines, then the engine's chunks of lines, into the output: all of it or nothing."""
     try:
         writer.write(formatter.block(head).encode("utf-8"), len(head))
-        for data in itertools.chain.from_iterable(chunks):
-            n = data.count(b"\n")
+        for data, n in itertools.chain.from_iterable(chunks):
             if isinstance(formatter, TurtleFormatter):
-                data = formatter.block([ln + "\n" for ln in data.decode("utf-8").splitlines()]).encode()
+                data = formatter.block([ln + "\n" for ln in bytes(data).decode("utf-8").splitlines()]).encode()
             writer.write(data, n)
             meter.update(writer.triples, None, writer.triples)
         meter.update(writer.triples, None, writer.triples, force=True)
@@ -486,7 +485,7 @@ class _Job:
         cases = " ".join(
             f"WHEN {i} THEN {eng.concat([*_template_args(eng, t, {'work': iri}, 'v'), eng.text(tail)])}"
             for i, t in enumerate(self.work_templates))
-        return f"SELECT CASE t {cases} END AS line FROM works ORDER BY path, t, v"
+        return f"SELECT CASE t {cases} END AS line, 1 AS n FROM works ORDER BY path, t, v"
 
     def citation_lines_sql(self, plan: CitationPlan, tail: str) -> str:
         """A query giving one row per citation (its lines, in template order), in input order."""
@@ -494,16 +493,18 @@ class _Job:
         # One concat per citation (DuckDB's || makes a string per operator, ~3x slower); a line
         # whose facts are missing is NULL, which concat skips.
         parts: list[str] = []
+        counts: list[str] = []  # the row's number of lines
         for t in plan.templates:
             line = [*_template_args(eng, t), eng.text(tail)]
             cond = _condition(t.when)
             parts += line if cond == "true" else [f"CASE WHEN {cond} THEN {eng.concat(line)} END"]
+            counts.append("1" if cond == "true" else f"CASE WHEN {cond} THEN 1 ELSE 0 END")
         # The IRIs are made here, not stored: c stays narrow, so that its sort into input order is cheap.
         iri = {k: eng.concat([eng.text(f"<{prefix}"), col, eng.text(">")]) for k, prefix, col in (
             ("citing", self.base, "citing_path"), ("cited", self.base, "cited_path"),
             ("node", iris.citation_prefix(self.base), "pair"))}
         terms = ", ".join(f"{v} AS {k}" for k, v in iri.items())
-        return (f"SELECT {eng.concat(parts)} AS line FROM (SELECT *, {terms} FROM c)"
+        return (f"SELECT {eng.concat(parts)} AS line, {' + '.join(counts)} AS n FROM (SELECT *, {terms} FROM c)"
                 + ("" if eng.stored_order else " ORDER BY prn"))
 
 

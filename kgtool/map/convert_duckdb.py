@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError, KgtoolError, UsageError
 from ..progress import Progress, quiet
@@ -122,9 +124,10 @@ class DuckDBEngine:
         finally:
             cur.close()
 
-    def lines(self, sql: str) -> Iterator[bytes]:
-        """The query's one text column, as the bytes of its values one after another (in the
-        order of an ORDER BY, else of the table's storage)."""
+    def lines(self, sql: str) -> Iterator[tuple[memoryview, int]]:
+        """The query's text column, as its values one after another (in the order of an ORDER BY,
+        else of the table's storage), with the sum of its second column (each row's lines), a
+        batch at a time. The text is a view of the batch's buffer, not a copy."""
         self._ordered(True)
         try:
             with self._watched():  # the joins and sorts run before the first batch comes
@@ -134,9 +137,9 @@ class DuckDBEngine:
             raise _out_of_memory(e) from None
         if first is None:
             return
-        yield _concat(first.column(0))
-        for batch in reader:
-            yield _concat(batch.column(0))
+        for batch in itertools.chain((first,), reader):
+            # Counting the newlines instead took 0.9 s of Python per 1.5 GB (bytes.count).
+            yield _concat(batch.column(0)), pc.sum(batch.column(1)).as_py() or 0
 
     def sha256_hex(self, expr: str) -> str:
         return f"sha256({expr})"
@@ -197,15 +200,16 @@ class DuckDBEngine:
             raise KgtoolError(f"DuckDB could not read or spill: {_first_line(e)}") from None
 
 
-def _concat(arr: pa.Array) -> bytes:
-    """The values of a string array, concatenated (its data buffer between the first and last offset)."""
+def _concat(arr: pa.Array) -> memoryview:
+    """The values of a string array, concatenated: a view of its data buffer between the first
+    and last offset (which keeps the buffer alive)."""
     if arr.type not in (pa.string(), pa.large_string()):
         arr = arr.cast(pa.large_string())
     _, offsets, data = arr.buffers()
     offs = memoryview(offsets).cast("i") if arr.type == pa.string() else memoryview(offsets).cast("q")
     if data is None:
-        return b""
-    return memoryview(data)[offs[arr.offset]:offs[arr.offset + len(arr)]].tobytes()
+        return memoryview(b"")
+    return memoryview(data)[offs[arr.offset]:offs[arr.offset + len(arr)]]
 
 
 def _size(limit: str) -> str:

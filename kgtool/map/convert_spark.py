@@ -106,15 +106,18 @@ class SparkEngine:
         if chunk:
             yield chunk
 
-    def lines(self, sql: str) -> Iterator[bytes]:
+    def lines(self, sql: str) -> Iterator[tuple[bytes, int]]:
+        """The query's text column, values one after another, with the sum of its second column."""
         chunk: list[str] = []
+        n = 0
         for row in self._sql(sql).toLocalIterator():
             chunk.append(row[0])
+            n += row[1]
             if len(chunk) >= _FETCH:
-                yield "".join(chunk).encode("utf-8")
-                chunk = []
+                yield "".join(chunk).encode("utf-8"), n
+                chunk, n = [], 0
         if chunk:
-            yield "".join(chunk).encode("utf-8")
+            yield "".join(chunk).encode("utf-8"), n
 
     def sha256_hex(self, expr: str) -> str:
         return f"sha2({expr}, 256)"

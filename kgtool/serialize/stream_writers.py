@@ -57,7 +57,7 @@ class PartFiles:
         if self.header:
             self._put(("data", self.header))
 
-    def write_bytes(self, data: bytes) -> None:
+    def write_bytes(self, data: bytes | memoryview) -> None:
         if not self._temps:
             self.new_part()
         self._put(("data", data))
@@ -215,7 +215,7 @@ class StreamFile:
     def new_part(self) -> None:  # pragma: no cover - split is refused for streams
         raise UsageError("--split writes files; it cannot be used with --out -")
 
-    def write_bytes(self, data: bytes) -> None:
+    def write_bytes(self, data: bytes | memoryview) -> None:
         self._out.write(data)
 
     def commit(self) -> list[Path]:
@@ -245,8 +245,9 @@ class PartWriter:
         self.triples = 0
         self._in_part = 0
 
-    def write(self, data: bytes, triples: int) -> None:
-        """Write ``triples`` formatted triples (whole lines, or whole Turtle blocks)."""
+    def write(self, data: bytes | memoryview, triples: int) -> None:
+        """Write ``triples`` formatted triples (whole lines, or whole Turtle blocks). Another thread
+        writes ``data`` later: a memoryview must be of a buffer that does not change."""
         if not triples:
             return
         self.triples += triples
@@ -257,7 +258,7 @@ class PartWriter:
                     self.files.new_part()
                     self._in_part = 0
             else:
-                lines = data.split(b"\n")[:-1]
+                lines = bytes(data).split(b"\n")[:-1]
                 while self._in_part + len(lines) > split:
                     room = split - self._in_part
                     if room:
