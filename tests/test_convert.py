@@ -74,6 +74,21 @@ def test_shared_samples_give_what_fetch_input_gives(tmp_path, shared_dir, source
     assert_same_triples(path, source, tmp_path)
 
 
+def test_rows_without_any_date_or_span_give_what_fetch_input_gives(tmp_path):
+    """The dates' and spans' literals are stored compactly (an ENUM in DuckDB), which needs a
+    value: none at all must work too, and a mix must read back as the same texts."""
+    header = "oci,citing,cited,creation,timespan,journal_sc,author_sc\n"
+    empty = tmp_path / "empty.csv"
+    empty.write_text(header + "0601-0602,doi:10.1000/a,doi:10.1000/b,,,no,no\n"
+                     "0603-0604,doi:10.1000/c,doi:10.1000/b,,,yes,no\n")
+    assert_same_triples(empty, "opencitations", tmp_path / "out-empty")
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(header + "0601-0602,doi:10.1000/a,doi:10.1000/b,2019-01,P1Y,no,no\n"
+                     "0603-0604,doi:10.1000/c,doi:10.1000/b,,,no,no\n"
+                     "0605-0606,doi:10.1000/d,doi:10.1000/b,2019-01,-P2M,no,no\n")
+    assert_same_triples(mixed, "opencitations", tmp_path / "out-mixed")
+
+
 def test_tricky_rows_decisions(tmp_path, data_dir):
     """What the tricky fixture's rows become, on both paths (checked equal above)."""
     text = convert(data_dir / "oc" / "tricky.csv", tmp_path, to="nt").files[0].read_text()

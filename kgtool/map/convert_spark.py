@@ -89,6 +89,9 @@ class SparkEngine:
     def create(self, table: str, sql: str, ordered: bool = False) -> None:
         self._view(table, self._sql(sql).persist())
 
+    def compact(self, table: str, column: str) -> None:
+        """Nothing: Spark has no ENUM type (its shuffles compress the repeated texts)."""
+
     def drop(self, tables: list[str]) -> None:
         """Nothing: a frame built on these may not be computed yet (Spark is lazy), and Spark
         evicts persisted blocks itself when it needs the room."""
