@@ -44,3 +44,24 @@ def test_spark_bad_row_names_file_and_line(tmp_path, data_dir):
     with pytest.raises(Exception, match=r"bad-date.csv:4: field 'creation'"):
         convert_dump(data_dir / "oc" / "bad-date.csv", out_dir=tmp_path / "out", engine="spark", threads=2)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_spark_sorted_lines_come_in_partitions_sized_by_the_lines_expected(tmp_path, dump_10k, monkeypatch):
+    """The driver takes one partition at a time (toLocalIterator): the sort's partitions are sized
+    by the lines expected, not by the core count, and their order is kept across them."""
+    from kgtool.map import convert_spark
+
+    seen: list[str] = []
+    original = convert_spark.SparkEngine.lines
+
+    def lines(self, sql, expected=0):
+        for chunk in original(self, sql, expected):
+            seen.append(self.spark.conf.get("spark.sql.shuffle.partitions"))
+            yield chunk
+
+    monkeypatch.setattr(convert_spark, "_PART_LINES", 5_000)  # ~100k lines: ~20 partitions
+    monkeypatch.setattr(convert_spark.SparkEngine, "lines", lines)
+    duck = convert_dump(dump_10k, out_dir=tmp_path / "duck", to="nt")
+    spark = convert_dump(dump_10k, out_dir=tmp_path / "spark", to="nt", engine="spark", threads=1)
+    assert spark.files[0].read_bytes() == duck.files[0].read_bytes()
+    assert max(int(n) for n in seen) >= duck.triples // 5_000 - 1  # not the 2 of local[1]

@@ -104,7 +104,7 @@ class SqlEngine(Protocol):
     def drop(self, tables: list[str]) -> None: ...
     def rows(self, sql: str) -> list[tuple]: ...
     def batches(self, sql: str, size: int) -> Iterator[list]: ...
-    def lines(self, sql: str) -> Iterator[tuple[bytes | memoryview, int]]: ...
+    def lines(self, sql: str, expected: int = 0) -> Iterator[tuple[bytes | memoryview, int]]: ...
     def sha256_hex(self, expr: str) -> str: ...
     def matches(self, expr: str, pattern: str) -> str: ...
     def first_by(self, expr: str, order: str) -> str: ...
@@ -223,7 +223,8 @@ def convert_dump(
         formatter = formatter_for(kind, str(graph_name(base, stem)))
         meter = ProgressMeter(progress, f"writing {name}", total, unit="triples")
         files = _write(writer, formatter, meter, head, total,
-                       (eng.lines(job.work_lines_sql(tail)), eng.lines(job.citation_lines_sql(plan, tail))), out)
+                       (eng.lines(job.work_lines_sql(tail), job.work_lines),
+                        eng.lines(job.citation_lines_sql(plan, tail), total - len(head) - job.work_lines)), out)
         seconds = time.monotonic() - started
         progress(f"done: {records:,} records, {writer.triples:,} triples in {seconds:.1f} s")
         return ConvertResult(name, fmt.name, files, records, job.citations, writer.triples, seconds)
@@ -272,6 +273,7 @@ class _Job:
         self.eng, self.name, self.source, self.base, self.progress = eng, name, source, base, progress
         self.encoder = NTLineEncoder()
         self.citations = 0
+        self.work_lines = 0
         self.media_type = source.media_type
         self.col: dict[str, str | None] = {}
         # Table works holds (path, t, v): the line of template t with v in its slot (VERBATIM: v is the line).
@@ -476,9 +478,9 @@ class _Job:
               FROM cit WHERE {in_dup} GROUP BY citing_path, cited_path){order}""", ordered=bool(order))
         eng.drop(["cit", "dup"])
         sums = " + ".join(f"count(*) FILTER (WHERE {_condition(t.when)})" for t in plan.templates)
-        works = eng.rows("SELECT count(*) FROM works")[0][0]
+        self.work_lines = eng.rows("SELECT count(*) FROM works")[0][0]
         self.citations = eng.rows("SELECT count(*) FROM c")[0][0]
-        return works + (eng.rows(f"SELECT {sums} FROM c")[0][0] or 0)
+        return self.work_lines + (eng.rows(f"SELECT {sums} FROM c")[0][0] or 0)
 
     def work_lines_sql(self, tail: str) -> str:
         """The works' lines, each work's together (by path), then by template and value."""

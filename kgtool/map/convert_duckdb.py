@@ -135,7 +135,7 @@ class DuckDBEngine:
         finally:
             cur.close()
 
-    def lines(self, sql: str) -> Iterator[tuple[memoryview, int]]:
+    def lines(self, sql: str, expected: int = 0) -> Iterator[tuple[memoryview, int]]:
         """The query's text column, as its values one after another (in the order of an ORDER BY,
         else of the table's storage), with the sum of its second column (each row's lines), a
         batch at a time. The text is a view of the batch's buffer, not a copy."""
