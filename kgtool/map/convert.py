@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import itertools
 import os
 import shutil
 import time
@@ -222,9 +221,7 @@ def convert_dump(
         writer = open_writer(None if out_stream is not None else out, stem, to, split, out_stream)
         formatter = formatter_for(kind, str(graph_name(base, stem)))
         meter = ProgressMeter(progress, f"writing {name}", total, unit="triples")
-        files = _write(writer, formatter, meter, head, total,
-                       (eng.lines(job.work_lines_sql(tail), job.work_lines),
-                        eng.lines(job.citation_lines_sql(plan, tail), total - len(head) - job.work_lines)), out)
+        files = _write(writer, formatter, meter, head, total, job.line_chunks(plan, tail), out)
         seconds = time.monotonic() - started
         progress(f"done: {records:,} records, {writer.triples:,} triples in {seconds:.1f} s")
         return ConvertResult(name, fmt.name, files, records, job.citations, writer.triples, seconds)
@@ -244,11 +241,11 @@ def _check_options(split: int | None, engine: str, out: Path, make_out: bool) ->
 
 
 def _write(writer: PartWriter, formatter: LineFormatter | TurtleFormatter, meter: ProgressMeter, head: list[str],
-           total: int, chunks: tuple[Iterator[tuple[bytes | memoryview, int]], ...], out: Path) -> list[Path]:
+           total: int, chunks: Iterator[tuple[bytes | memoryview, int]], out: Path) -> list[Path]:
     """The head lines, then the engine's chunks of lines, into the output: all of it or nothing."""
     try:
         writer.write(formatter.block(head).encode("utf-8"), len(head))
-        for data, n in itertools.chain.from_iterable(chunks):
+        for data, n in chunks:
             if isinstance(formatter, TurtleFormatter):
                 data = formatter.block([ln + "\n" for ln in bytes(data).decode("utf-8").splitlines()]).encode()
             writer.write(data, n)
@@ -273,7 +270,7 @@ class _Job:
         self.eng, self.name, self.source, self.base, self.progress = eng, name, source, base, progress
         self.encoder = NTLineEncoder()
         self.citations = 0
-        self.work_lines = 0
+        self.work_lines = self.citation_lines = 0
         self.media_type = source.media_type
         self.col: dict[str, str | None] = {}
         # Table works holds (path, t, v): the line of template t with v in its slot (VERBATIM: v is the line).
@@ -480,7 +477,13 @@ class _Job:
         sums = " + ".join(f"count(*) FILTER (WHERE {_condition(t.when)})" for t in plan.templates)
         self.work_lines = eng.rows("SELECT count(*) FROM works")[0][0]
         self.citations = eng.rows("SELECT count(*) FROM c")[0][0]
-        return self.work_lines + (eng.rows(f"SELECT {sums} FROM c")[0][0] or 0)
+        self.citation_lines = eng.rows(f"SELECT {sums} FROM c")[0][0] or 0
+        return self.work_lines + self.citation_lines
+
+    def line_chunks(self, plan: CitationPlan, tail: str) -> Iterator[tuple[bytes | memoryview, int]]:
+        """The works' lines, then the citations' lines: chunks of lines with their number."""
+        yield from self.eng.lines(self.work_lines_sql(tail), self.work_lines)
+        yield from self.eng.lines(self.citation_lines_sql(plan, tail), self.citation_lines)
 
     def work_lines_sql(self, tail: str) -> str:
         """The works' lines, each work's together (by path), then by template and value."""
