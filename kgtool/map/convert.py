@@ -474,10 +474,9 @@ class _Job:
                      bool_or(author_self) AS author_self, bool_or(journal_self) AS journal_self
               FROM cit WHERE {in_dup} GROUP BY citing_path, cited_path){order}""", ordered=bool(order))
         eng.drop(["cit", "dup"])
-        sums = " + ".join(f"count(*) FILTER (WHERE {_condition(t.when)})" for t in plan.templates)
         self.work_lines = eng.rows("SELECT count(*) FROM works")[0][0]
         self.citations = eng.rows("SELECT count(*) FROM c")[0][0]
-        self.citation_lines = eng.rows(f"SELECT {sums} FROM c")[0][0] or 0
+        self.citation_lines = eng.rows(f"SELECT sum({_lines_per_row(plan)}) FROM c")[0][0] or 0
         return self.work_lines + self.citation_lines
 
     def line_chunks(self, plan: CitationPlan, tail: str) -> Iterator[tuple[bytes | memoryview, int]]:
@@ -489,10 +488,11 @@ class _Job:
         """The works' lines, each work's together (by path), then by template and value."""
         eng = self.eng
         iri = eng.concat([eng.text(f"<{self.base}"), "path", eng.text(">")])
-        cases = " ".join(
-            f"WHEN {i} THEN {eng.concat([*_template_args(eng, t, {'work': iri}, 'v'), eng.text(tail)])}"
-            for i, t in enumerate(self.work_templates))
-        return f"SELECT CASE t {cases} END AS line, 1 AS n FROM works ORDER BY path, t, v"
+        cases = []
+        for i, t in enumerate(self.work_templates):
+            slots = {p: iri if p == "work" else "v" for p in t.parts[1::2]}  # the other slot holds v
+            cases.append(f"WHEN {i} THEN {eng.concat([*_template_args(eng, t, slots), eng.text(tail)])}")
+        return f"SELECT CASE t {' '.join(cases)} END AS line, 1 AS n FROM works ORDER BY path, t, v"
 
     def citation_lines_sql(self, plan: CitationPlan, tail: str) -> str:
         """A query giving one row per citation (its lines, in template order), in input order."""
@@ -500,27 +500,24 @@ class _Job:
         # One concat per citation (DuckDB's || makes a string per operator, ~3x slower); a line
         # whose facts are missing is NULL, which concat skips.
         parts: list[str] = []
-        counts: list[str] = []  # the row's number of lines
         for t in plan.templates:
             line = [*_template_args(eng, t), eng.text(tail)]
             cond = _condition(t.when)
             parts += line if cond == "true" else [f"CASE WHEN {cond} THEN {eng.concat(line)} END"]
-            counts.append("1" if cond == "true" else f"CASE WHEN {cond} THEN 1 ELSE 0 END")
         # The IRIs are made here, not stored: c stays narrow, so that its sort into input order is cheap.
         iri = {k: eng.concat([eng.text(f"<{prefix}"), col, eng.text(">")]) for k, prefix, col in (
             ("citing", self.base, "citing_path"), ("cited", self.base, "cited_path"),
             ("node", iris.citation_prefix(self.base), "pair"))}
         terms = ", ".join(f"{v} AS {k}" for k, v in iri.items())
-        return (f"SELECT {eng.concat(parts)} AS line, {' + '.join(counts)} AS n FROM (SELECT *, {terms} FROM c)"
+        return (f"SELECT {eng.concat(parts)} AS line, {_lines_per_row(plan)} AS n FROM (SELECT *, {terms} FROM c)"
                 + ("" if eng.stored_order else " ORDER BY prn"))
 
 
-def _template_args(eng: SqlEngine, t: LineTemplate, exprs: dict[str, str] | None = None,
-                   other: str | None = None) -> list[str]:
+def _template_args(eng: SqlEngine, t: LineTemplate, exprs: dict[str, str] | None = None) -> list[str]:
     """A template's parts as SQL: its constant parts as literals, its slots as ``exprs`` gives
-    them, else as ``other``, else as the columns of their names."""
+    them, else as the columns of their names."""
     exprs = exprs or {}
-    return [eng.text(p) if i % 2 == 0 else exprs.get(p, other or p) for i, p in enumerate(t.parts) if p or i % 2]
+    return [eng.text(p) if i % 2 == 0 else exprs.get(p, p) for i, p in enumerate(t.parts) if p or i % 2]
 
 
 def _field_columns(paths: list, works: list, dois: list, arxivs: list, extras: list) -> dict[str, tuple[str, list]]:
@@ -544,6 +541,12 @@ def _plain_select(eng: SqlEngine, p: IdFieldPlan) -> str:
     return (f"SELECT f, {text(p.path)} AS path, {text(p.work)} AS work, {text(p.doi)} AS doi, "
             f"{text(p.arxiv)} AS arxiv, {eng.array([text(x) for x in p.extras])} AS extras "
             f"FROM idf_plain WHERE {' AND '.join(where)}")
+
+
+def _lines_per_row(plan: CitationPlan) -> str:
+    """A citation's number of lines, as SQL over the columns of table c."""
+    return " + ".join("1" if (cond := _condition(t.when)) == "true" else f"CASE WHEN {cond} THEN 1 ELSE 0 END"
+                      for t in plan.templates)
 
 
 def _condition(when: frozenset[str]) -> str:

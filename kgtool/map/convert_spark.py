@@ -40,12 +40,11 @@ class SparkEngine:
     def __init__(self, scratch: Path, memory_limit: str | None, threads: int | None, master: str | None):
         SparkSession, self.types = _spark()
         self.scratch = scratch
-        self._partitions = max(2, (threads or os.cpu_count() or 1) * 2)
         builder = (SparkSession.builder.appName("kgtool convert")
                    .master(master or f"local[{threads or os.cpu_count() or 1}]")
                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                    .config("spark.log.level", "ERROR")
-                   .config("spark.sql.shuffle.partitions", str(self._partitions))
+                   .config("spark.sql.shuffle.partitions", str(max(2, (threads or os.cpu_count() or 1) * 2)))
                    .config("spark.sql.session.timeZone", "UTC"))
         if memory_limit:
             builder = builder.config("spark.driver.memory", _jvm_size(memory_limit))
@@ -118,8 +117,10 @@ class SparkEngine:
         """The query's text column, values one after another, with the sum of its second column;
         its sort in partitions of about _PART_LINES of the ``expected`` lines (not coalesced)."""
         conf = self.spark.conf
-        conf.set("spark.sql.shuffle.partitions", str(max(self._partitions, -(-expected // _PART_LINES))))
-        conf.set("spark.sql.adaptive.coalescePartitions.enabled", "false")
+        keys = ("spark.sql.shuffle.partitions", "spark.sql.adaptive.coalescePartitions.enabled")
+        before = {k: conf.get(k) for k in keys}
+        conf.set(keys[0], str(max(int(before[keys[0]]), -(-expected // _PART_LINES))))
+        conf.set(keys[1], "false")
         try:
             chunk: list[str] = []
             n = 0
@@ -131,9 +132,9 @@ class SparkEngine:
                     chunk, n = [], 0
             if chunk:
                 yield "".join(chunk).encode("utf-8"), n
-        finally:
-            conf.set("spark.sql.shuffle.partitions", str(self._partitions))
-            conf.set("spark.sql.adaptive.coalescePartitions.enabled", "true")
+        finally:  # as they were, for the statements that follow
+            for k, v in before.items():
+                conf.set(k, v)
 
     def sha256_hex(self, expr: str) -> str:
         return f"sha2({expr}, 256)"
